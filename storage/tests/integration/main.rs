@@ -1,0 +1,5 @@
+//! The storage crate's single integration-test binary.
+#![allow(clippy::unwrap_used)]
+
+mod model;
+mod mutation_model;
