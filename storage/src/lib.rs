@@ -15,3 +15,5 @@ pub mod query;
 pub mod schema;
 
 pub use error::{Result, StorageError};
+pub mod io;
+pub mod testing;

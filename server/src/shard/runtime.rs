@@ -1,0 +1,93 @@
+//! Starting the shards: one glommio executor per shard, pinned to its core,
+//! and the stop signal that shutdown fires on each of them.
+
+use std::cell::{Cell, RefCell};
+use std::future::{Future, poll_fn};
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use glommio::{LocalExecutorBuilder, Placement};
+
+use super::ShardId;
+
+/// Where one shard runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub id: ShardId,
+    /// The CPU to pin to; `None` leaves placement to the OS.
+    pub cpu: Option<usize>,
+}
+
+/// The CPUs this process may run on, in order (from sched_getaffinity).
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: pid 0 is this thread; the size matches the set.
+    let rc =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if rc != 0 {
+        return (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect();
+    }
+    // SAFETY: CPU_ISSET reads within the set for indexes below CPU_SETSIZE.
+    (0..libc::CPU_SETSIZE as usize)
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .collect()
+}
+
+/// Spawns one executor for `spec`, pinned to its CPU, running `shard_main`.
+pub fn spawn_shard<F, Fut>(
+    spec: ShardSpec,
+    shard_main: F,
+) -> std::io::Result<glommio::ExecutorJoinHandle<()>>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let placement = match spec.cpu {
+        Some(cpu) => Placement::Fixed(cpu),
+        None => Placement::Unbound,
+    };
+    LocalExecutorBuilder::new(placement)
+        .name(&format!("shard-{}", spec.id))
+        // Leave room under an 8 MiB memlock limit for every shard's ring.
+        .io_memory(512 << 10)
+        .spawn(shard_main)
+        .map_err(|e| std::io::Error::other(format!("starting shard {}: {e}", spec.id)))
+}
+
+/// A shard-local "stop now" signal that any number of tasks may await.
+#[derive(Debug, Default)]
+pub struct StopSignal {
+    stopped: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl StopSignal {
+    pub fn new() -> Rc<Self> {
+        Rc::new(Self::default())
+    }
+
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        for waker in self.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Resolves once [`StopSignal::stop`] has been called.
+    pub async fn wait(&self) {
+        poll_fn(|cx| {
+            if self.stopped.get() {
+                Poll::Ready(())
+            } else {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
