@@ -5,6 +5,7 @@ use sibyl_server::config::NodeConfig;
 
 fn main() {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIBYL_LOG")
                 .unwrap_or_else(|_| "info".into()),

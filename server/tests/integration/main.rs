@@ -1,0 +1,12 @@
+//! End-to-end tests of the `sibyl` binary and the transport, driven with raw
+//! frames built by the protocol crate. One test binary, one module per area.
+
+#![allow(clippy::unwrap_used)]
+
+mod bad_input;
+mod client;
+mod handshake;
+mod node;
+mod out_of_order;
+mod shard_aware;
+mod sharding;
