@@ -15,5 +15,6 @@ pub mod query;
 pub mod schema;
 
 pub use error::{Result, StorageError};
+pub mod commitlog;
 pub mod io;
 pub mod testing;

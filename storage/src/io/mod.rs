@@ -37,7 +37,7 @@ pub fn align_down(v: u64) -> u64 {
 }
 
 /// An open file.
-pub trait File {
+pub trait File: std::fmt::Debug {
     fn path(&self) -> &Path;
     /// Writes `data` at `pos`; both multiples of [`ALIGNMENT`].
     fn write_at<'a>(&'a self, data: &'a [u8], pos: u64) -> LocalBoxFuture<'a, Result<()>>;
@@ -52,7 +52,7 @@ pub trait File {
 }
 
 /// A file system namespace.
-pub trait Disk {
+pub trait Disk: std::fmt::Debug {
     /// Creates (or truncates) a file for reading and writing.
     fn create<'a>(&'a self, path: &'a Path) -> LocalBoxFuture<'a, Result<Rc<dyn File>>>;
     /// Opens an existing file; `writable` also allows writes.
