@@ -8,5 +8,6 @@ mod client;
 mod handshake;
 mod node;
 mod out_of_order;
+mod real_drivers;
 mod shard_aware;
 mod sharding;
