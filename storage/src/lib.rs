@@ -17,4 +17,6 @@ pub mod schema;
 pub use error::{Result, StorageError};
 pub mod commitlog;
 pub mod io;
+pub mod memtable;
+pub mod sstable;
 pub mod testing;

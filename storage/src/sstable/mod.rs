@@ -1,0 +1,139 @@
+//! Immutable sorted tables of one table on one shard (format in
+//! `docs/dev/format/sstable.md`).
+//!
+//! An SSTable is a set of component files sharing a generation number that is
+//! unique per shard and table directory. `TOC.txt` is written and synced last:
+//! an SSTable without it is an interrupted flush or compaction and is deleted at
+//! load, never read. Files are immutable once the TOC exists; the owning shard
+//! reads them through its [`crate::io::Disk`].
+
+pub mod bloom;
+pub mod reader;
+pub mod stats;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, StorageError};
+
+pub use reader::SSTable;
+pub use stats::Statistics;
+pub use writer::write_sstable;
+
+/// Version of every SSTable component written by this build.
+pub const VERSION: u32 = 1;
+
+/// The component files of one SSTable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Data,
+    Index,
+    Summary,
+    Filter,
+    Statistics,
+    Toc,
+}
+
+impl Component {
+    pub const ALL: [Component; 6] = [
+        Component::Data,
+        Component::Index,
+        Component::Summary,
+        Component::Filter,
+        Component::Statistics,
+        Component::Toc,
+    ];
+
+    pub fn file_suffix(self) -> &'static str {
+        match self {
+            Component::Data => "Data.db",
+            Component::Index => "Index.db",
+            Component::Summary => "Summary.db",
+            Component::Filter => "Filter.db",
+            Component::Statistics => "Statistics.db",
+            Component::Toc => "TOC.txt",
+        }
+    }
+
+    /// Magic of a framed component (Data and TOC are not framed).
+    pub fn magic(self) -> u64 {
+        u64::from_be_bytes(match self {
+            Component::Data => *b"SIBYLDAT",
+            Component::Index => *b"SIBYLIDX",
+            Component::Summary => *b"SIBYLSUM",
+            Component::Filter => *b"SIBYLFLT",
+            Component::Statistics => *b"SIBYLSTA",
+            Component::Toc => *b"SIBYLTOC",
+        })
+    }
+}
+
+/// Path of a component: `<dir>/sb-<generation>-<suffix>`.
+pub fn component_path(dir: &Path, generation: u64, component: Component) -> PathBuf {
+    dir.join(format!("sb-{generation}-{}", component.file_suffix()))
+}
+
+/// Parses the generation of an SSTable component file name.
+pub fn parse_generation(name: &str) -> Option<(u64, &str)> {
+    let rest = name.strip_prefix("sb-")?;
+    let (gen_str, suffix) = rest.split_once('-')?;
+    Some((gen_str.parse().ok()?, suffix))
+}
+
+/// Wraps a component body: `u64 magic | u32 version | body | u32 crc32(all before)`.
+pub fn frame(component: Component, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    out.extend_from_slice(&component.magic().to_le_bytes());
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks magic, version and checksum; returns the body.
+pub fn unframe<'a>(component: Component, what: &'static str, data: &'a [u8]) -> Result<&'a [u8]> {
+    if data.len() < 16 {
+        return Err(StorageError::corrupt(what, "shorter than its frame"));
+    }
+    let (content, crc_bytes) = data.split_at(data.len() - 4);
+    let stored = u32::from_le_bytes(crc_bytes.try_into().unwrap_or_default());
+    let computed = crc32fast::hash(content);
+    if stored != computed {
+        return Err(StorageError::ChecksumMismatch {
+            what,
+            expected: stored,
+            got: computed,
+        });
+    }
+    let magic = u64::from_le_bytes(
+        content
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default(),
+    );
+    if magic != component.magic() {
+        return Err(StorageError::BadMagic {
+            what,
+            expected: component.magic(),
+            got: magic,
+        });
+    }
+    let version = u32::from_le_bytes(
+        content
+            .get(8..12)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default(),
+    );
+    if version != VERSION {
+        return Err(StorageError::UnsupportedVersion {
+            what,
+            got: version,
+            supported: VERSION,
+        });
+    }
+    Ok(content.get(12..).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! Reads one SSTable: keeps summary, chunk offsets, bloom filter and
+//! statistics in memory (small, bounded by key count / 64) and reads one index
+//! block plus the needed data chunks per partition lookup. Every block read is
+//! checksum-verified. Owned by the shard whose table directory holds it.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::bloom::BloomFilter;
+use super::stats::Statistics;
+use super::{Component, component_path, unframe};
+use crate::error::{Result, StorageError};
+use crate::io::{Disk, File, read_all, read_exact_at};
+use crate::mutation::PartitionUpdate;
+use crate::mutation::codec::{decode_partition, get_bytes, get_sv, get_uv};
+use crate::query::TokenRange;
+
+#[derive(Debug, Clone)]
+struct SummaryBlock {
+    first_key: Vec<u8>,
+    first_token: i64,
+    offset: u64,
+    len: u64,
+}
+
+/// One partition's place in the data stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub key: Vec<u8>,
+    pub token: i64,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// An open, immutable SSTable.
+#[derive(Debug)]
+pub struct SSTable {
+    pub generation: u64,
+    pub dir: PathBuf,
+    data: Rc<dyn File>,
+    index: Rc<dyn File>,
+    chunk_bytes: u64,
+    chunk_offsets: Vec<u64>,
+    blocks: Vec<SummaryBlock>,
+    filter: BloomFilter,
+    pub stats: Statistics,
+}
+
+fn position_cmp(a: (i64, &[u8]), b: (i64, &[u8])) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1))
+}
+
+impl SSTable {
+    /// Opens a complete SSTable (its TOC must exist and be valid).
+    pub async fn open(disk: &dyn Disk, dir: &Path, generation: u64) -> Result<SSTable> {
+        let toc_path = component_path(dir, generation, Component::Toc);
+        let toc = read_all(disk.open(&toc_path, false).await?.as_ref()).await?;
+        let expected = super::writer::toc_text(generation);
+        if toc != expected.as_bytes() {
+            return Err(StorageError::ChecksumMismatch {
+                what: "sstable TOC",
+                expected: crc32fast::hash(expected.as_bytes()),
+                got: crc32fast::hash(&toc),
+            });
+        }
+        let load = |c: Component| component_path(dir, generation, c);
+        let summary_raw =
+            read_all(disk.open(&load(Component::Summary), false).await?.as_ref()).await?;
+        let mut body = unframe(Component::Summary, "sstable summary", &summary_raw)?;
+        let b = &mut body;
+        let chunk_bytes = get_uv(b)?;
+        let n_chunks = get_uv(b)? as usize;
+        let mut chunk_offsets = Vec::with_capacity(n_chunks.min(b.len() / 8) + 1);
+        for _ in 0..=n_chunks {
+            let (off, rest) = b.split_first_chunk::<8>().ok_or_else(|| {
+                StorageError::corrupt("sstable summary", "truncated chunk offsets")
+            })?;
+            chunk_offsets.push(u64::from_le_bytes(*off));
+            *b = rest;
+        }
+        let n_blocks = get_uv(b)? as usize;
+        let mut blocks = Vec::with_capacity(n_blocks.min(b.len()));
+        for _ in 0..n_blocks {
+            blocks.push(SummaryBlock {
+                first_key: get_bytes(b)?.to_vec(),
+                first_token: get_sv(b)?,
+                offset: get_uv(b)?,
+                len: get_uv(b)?,
+            });
+        }
+        let filter_raw =
+            read_all(disk.open(&load(Component::Filter), false).await?.as_ref()).await?;
+        let filter =
+            BloomFilter::decode(unframe(Component::Filter, "sstable filter", &filter_raw)?)?;
+        let stats_raw = read_all(
+            disk.open(&load(Component::Statistics), false)
+                .await?
+                .as_ref(),
+        )
+        .await?;
+        let stats = Statistics::decode(unframe(
+            Component::Statistics,
+            "sstable statistics",
+            &stats_raw,
+        )?)?;
+        let index = disk.open(&load(Component::Index), false).await?;
+        // Verify the index frame's head once; blocks carry their own checksums.
+        let head = read_exact_at(index.as_ref(), 0, 12, "sstable index").await?;
+        let magic = u64::from_le_bytes(
+            head.get(..8)
+                .and_then(|h| h.try_into().ok())
+                .unwrap_or_default(),
+        );
+        if magic != Component::Index.magic() {
+            return Err(StorageError::BadMagic {
+                what: "sstable index",
+                expected: Component::Index.magic(),
+                got: magic,
+            });
+        }
+        Ok(SSTable {
+            generation,
+            dir: dir.to_path_buf(),
+            data: disk.open(&load(Component::Data), false).await?,
+            index,
+            chunk_bytes,
+            chunk_offsets,
+            blocks,
+            filter,
+            stats,
+        })
+    }
+
+    pub fn may_contain(&self, key: &[u8]) -> bool {
+        self.filter.may_contain(key)
+    }
+
+    pub fn component_paths(&self) -> Vec<PathBuf> {
+        Component::ALL
+            .iter()
+            .map(|c| component_path(&self.dir, self.generation, *c))
+            .collect()
+    }
+
+    async fn read_block(&self, i: usize) -> Result<Vec<IndexEntry>> {
+        let Some(block) = self.blocks.get(i) else {
+            return Ok(Vec::new());
+        };
+        let raw = read_exact_at(
+            self.index.as_ref(),
+            block.offset,
+            block.len as usize,
+            "sstable index",
+        )
+        .await?;
+        let (head, entries) = raw.split_at(8.min(raw.len()));
+        let stored = u32::from_le_bytes(
+            head.get(4..8)
+                .and_then(|h| h.try_into().ok())
+                .unwrap_or_default(),
+        );
+        let computed = crc32fast::hash(entries);
+        if stored != computed {
+            return Err(StorageError::ChecksumMismatch {
+                what: "sstable index block",
+                expected: stored,
+                got: computed,
+            });
+        }
+        let mut input = entries;
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            out.push(IndexEntry {
+                key: get_bytes(&mut input)?.to_vec(),
+                token: get_sv(&mut input)?,
+                offset: get_uv(&mut input)?,
+                len: get_uv(&mut input)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Index of the last block whose first position is <= (token, key).
+    fn block_for(&self, token: i64, key: &[u8]) -> Option<usize> {
+        let n = self
+            .blocks
+            .partition_point(|b| position_cmp((b.first_token, &b.first_key), (token, key)).is_le());
+        n.checked_sub(1)
+    }
+
+    /// Looks one partition up (bloom filter, summary, one index block, its chunks).
+    pub async fn get(&self, token: i64, key: &[u8]) -> Result<Option<PartitionUpdate>> {
+        if token < self.stats.min_token || token > self.stats.max_token || !self.may_contain(key) {
+            return Ok(None);
+        }
+        let Some(block) = self.block_for(token, key) else {
+            return Ok(None);
+        };
+        let entries = self.read_block(block).await?;
+        match entries.iter().find(|e| e.token == token && e.key == key) {
+            Some(entry) => Ok(Some(self.read_partition(entry).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Index entries with tokens in `range`, in ring order.
+    pub async fn entries_in(&self, range: TokenRange) -> Result<Vec<IndexEntry>> {
+        if range.end < self.stats.min_token || range.start > self.stats.max_token {
+            return Ok(Vec::new());
+        }
+        let first = self.block_for(range.start, &[]).unwrap_or(0);
+        let mut out = Vec::new();
+        for i in first..self.blocks.len() {
+            if self
+                .blocks
+                .get(i)
+                .is_some_and(|b| b.first_token > range.end)
+            {
+                break;
+            }
+            for e in self.read_block(i).await? {
+                if range.contains(e.token) {
+                    out.push(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes the partition at an index entry, verifying chunk checksums.
+    pub async fn read_partition(&self, entry: &IndexEntry) -> Result<PartitionUpdate> {
+        let first = (entry.offset / self.chunk_bytes) as usize;
+        let last = ((entry.offset + entry.len.max(1) - 1) / self.chunk_bytes) as usize;
+        let (Some(start), Some(end)) = (
+            self.chunk_offsets.get(first),
+            self.chunk_offsets.get(last + 1),
+        ) else {
+            return Err(StorageError::corrupt(
+                "sstable data",
+                "partition beyond the last chunk",
+            ));
+        };
+        let raw = read_exact_at(
+            self.data.as_ref(),
+            *start,
+            (end - start) as usize,
+            "sstable data",
+        )
+        .await?;
+        let mut stream = Vec::with_capacity((last - first + 1) * self.chunk_bytes as usize);
+        let mut input = raw.as_slice();
+        while !input.is_empty() {
+            stream.extend(decode_chunk(&mut input)?);
+        }
+        let skip = (entry.offset - first as u64 * self.chunk_bytes) as usize;
+        let mut slice = stream.get(skip..skip + entry.len as usize).ok_or_else(|| {
+            StorageError::corrupt("sstable data", "partition beyond decompressed chunks")
+        })?;
+        decode_partition(&mut slice)
+    }
+
+    /// Reads every index block and data chunk, verifying all checksums.
+    pub async fn verify(&self) -> Result<u64> {
+        let mut partitions = 0;
+        for i in 0..self.blocks.len() {
+            partitions += self.read_block(i).await?.len() as u64;
+        }
+        let raw = read_all(self.data.as_ref()).await?;
+        let mut input = raw.as_slice();
+        while !input.is_empty() {
+            decode_chunk(&mut input)?;
+        }
+        Ok(partitions)
+    }
+
+    /// Every partition in ring order (tools and compaction).
+    pub async fn all_entries(&self) -> Result<Vec<IndexEntry>> {
+        self.entries_in(TokenRange::FULL).await
+    }
+}
+
+fn decode_chunk(input: &mut &[u8]) -> Result<Vec<u8>> {
+    let head = input
+        .get(..12)
+        .ok_or_else(|| StorageError::corrupt("sstable data", "truncated chunk header"))?;
+    let word = |i: usize| {
+        u32::from_le_bytes(
+            head.get(i..i + 4)
+                .and_then(|b| b.try_into().ok())
+                .unwrap_or_default(),
+        )
+    };
+    let (compressed_len, uncompressed_len, stored) = (word(0) as usize, word(4) as usize, word(8));
+    let compressed = input
+        .get(12..12 + compressed_len)
+        .ok_or_else(|| StorageError::corrupt("sstable data", "truncated chunk"))?;
+    let computed = crc32fast::hash(compressed);
+    if stored != computed {
+        return Err(StorageError::ChecksumMismatch {
+            what: "sstable data chunk",
+            expected: stored,
+            got: computed,
+        });
+    }
+    let out = lz4_flex::block::decompress(compressed, uncompressed_len)
+        .map_err(|e| StorageError::corrupt("sstable data", e.to_string()))?;
+    *input = input.get(12 + compressed_len..).unwrap_or_default();
+    Ok(out)
+}

@@ -1,0 +1,138 @@
+//! Round-trip and corruption tests of every SSTable component, on both disks.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use super::writer::WriteOptions;
+use super::*;
+use crate::io::Disk;
+use crate::io::dma::DmaDisk;
+use crate::io::sim::SimDisk;
+use crate::mutation::{Cell, DeletionTime, PartitionUpdate, Row};
+use crate::query::TokenRange;
+use crate::testing::run;
+
+fn partitions(n: u32) -> Vec<PartitionUpdate> {
+    let mut out: Vec<PartitionUpdate> = (0..n)
+        .map(|i| {
+            let token = i64::from(i.wrapping_mul(2_654_435_761)) - (1 << 31);
+            let mut p = PartitionUpdate::new(format!("key{i}").into_bytes(), token);
+            for ck in 0..(i % 5) {
+                p.rows.push((
+                    vec![ck.to_be_bytes().to_vec()],
+                    Row::default().with_cell(1, Cell::live(i64::from(i), vec![b'x'; 40])),
+                ));
+            }
+            if i % 7 == 0 {
+                p.deletion = DeletionTime::new(5, 100);
+            }
+            p
+        })
+        .collect();
+    out.sort_by(|a, b| (a.token, &a.key).cmp(&(b.token, &b.key)));
+    out
+}
+
+fn options(generation: u64, n: usize) -> WriteOptions {
+    WriteOptions {
+        generation,
+        bloom_filter_fp_chance: 0.01,
+        expected_partitions: n,
+        commitlog_upper_bound: crate::commitlog::ReplayPosition {
+            segment_id: 3,
+            offset: 99,
+        },
+    }
+}
+
+async fn round_trip(disk: Rc<dyn Disk>, dir: &Path) {
+    disk.create_dir_all(dir).unwrap();
+    let parts = partitions(3000);
+    let stats = write_sstable(disk.as_ref(), dir, &options(1, parts.len()), parts.clone())
+        .await
+        .unwrap();
+    assert_eq!(stats.partitions, 3000);
+    let sst = SSTable::open(disk.as_ref(), dir, 1).await.unwrap();
+    assert_eq!(sst.stats, stats);
+    assert_eq!(sst.stats.commitlog_upper_bound.offset, 99);
+    for p in parts.iter().step_by(7) {
+        assert_eq!(sst.get(p.token, &p.key).await.unwrap().as_ref(), Some(p));
+    }
+    assert_eq!(sst.get(parts[0].token, b"missing").await.unwrap(), None);
+    let range = TokenRange {
+        start: -1_000_000_000,
+        start_inclusive: false,
+        end: 1_000_000_000,
+        end_inclusive: true,
+    };
+    let entries = sst.entries_in(range).await.unwrap();
+    let expected: Vec<_> = parts
+        .iter()
+        .filter(|p| range.contains(p.token))
+        .map(|p| p.key.clone())
+        .collect();
+    assert_eq!(
+        entries.iter().map(|e| e.key.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(sst.verify().await.unwrap(), 3000);
+}
+
+#[test]
+fn round_trip_on_dma_disk() {
+    let tmp = crate::testing::temp_dir();
+    let dir = tmp.path().join("t");
+    run(move || async move { round_trip(Rc::new(DmaDisk::new()), &dir).await });
+}
+
+#[test]
+fn round_trip_on_sim_disk() {
+    run(|| async { round_trip(Rc::new(SimDisk::new(1)), Path::new("/t")).await });
+}
+
+#[test]
+fn flipped_byte_in_any_component_is_detected() {
+    for component in [
+        Component::Data,
+        Component::Index,
+        Component::Summary,
+        Component::Filter,
+        Component::Statistics,
+        Component::Toc,
+    ] {
+        run(move || async move {
+            let disk = SimDisk::new(2);
+            let dir = Path::new("/t");
+            let parts = partitions(500);
+            write_sstable(&disk, dir, &options(4, parts.len()), parts.clone())
+                .await
+                .unwrap();
+            let path = component_path(dir, 4, component);
+            assert!(disk.corrupt_byte(&path, 40), "{component:?}");
+            let result = async {
+                let sst = SSTable::open(&disk, dir, 4).await?;
+                sst.verify().await
+            }
+            .await;
+            assert!(
+                matches!(result, Err(crate::StorageError::ChecksumMismatch { .. })),
+                "{component:?}: {result:?}"
+            );
+        });
+    }
+}
+
+#[test]
+fn missing_toc_means_not_an_sstable() {
+    run(|| async {
+        let disk = SimDisk::new(3);
+        let dir = Path::new("/t");
+        write_sstable(&disk, dir, &options(5, 10), partitions(10))
+            .await
+            .unwrap();
+        disk.remove(&component_path(dir, 5, Component::Toc))
+            .await
+            .unwrap();
+        assert!(SSTable::open(&disk, dir, 5).await.is_err());
+    });
+}

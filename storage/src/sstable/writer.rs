@@ -1,0 +1,245 @@
+//! Writes one SSTable from partitions in ring order (flush and compaction).
+//!
+//! Components are written with aligned O_DIRECT writes and synced; `TOC.txt`
+//! goes last, after a directory sync, so the SSTable becomes visible to a
+//! restart only once complete. Memory is bounded by one data chunk, the index
+//! block being built and the summary/filter (proportional to the key count).
+//!
+//! ## Format
+//!
+//! * `Data.db`: chunks `u32 compressed_len | u32 uncompressed_len | u32 crc32(compressed) | lz4 block`.
+//!   Decompressed chunks concatenate into the partition stream (partitions encoded
+//!   with `mutation::codec::encode_partition`); chunk `i` holds stream bytes
+//!   `[i * chunk_bytes, (i + 1) * chunk_bytes)`.
+//! * `Index.db`: framed (`magic | version | body | crc`) list of blocks, each
+//!   `u32 len | u32 crc32(entries) | entries`, entry = `bytes key | sv token | uv stream_offset | uv length`.
+//! * `Summary.db`: framed; `uv chunk_bytes | uv n_chunks | u64le chunk_offsets[n_chunks + 1]
+//!   | uv n_blocks | (bytes first_key | sv first_token | uv block_offset | uv block_len)*`.
+//! * `Filter.db`, `Statistics.db`: framed bloom filter and statistics.
+//! * `TOC.txt`: component file names, one per line, then `crc32 <hex>` of those lines.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use super::bloom::BloomFilter;
+use super::stats::Statistics;
+use super::{Component, component_path, frame};
+use crate::commitlog::ReplayPosition;
+use crate::error::Result;
+use crate::io::Disk;
+use crate::io::writer::AlignedWriter;
+use crate::mutation::PartitionUpdate;
+use crate::mutation::codec::{encode_partition, put_bytes, put_sv, put_uv};
+
+/// Uncompressed bytes per data chunk.
+pub const CHUNK_BYTES: usize = 64 << 10;
+/// Index entries per index block (one summary entry each).
+pub const INDEX_BLOCK_ENTRIES: usize = 64;
+const WRITE_BLOCK_BYTES: usize = 256 << 10;
+
+/// Options of one write.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    pub generation: u64,
+    pub bloom_filter_fp_chance: f64,
+    pub expected_partitions: usize,
+    pub commitlog_upper_bound: ReplayPosition,
+}
+
+struct IndexBuilder {
+    out: Vec<u8>,
+    block: Vec<u8>,
+    block_entries: usize,
+    block_first: Option<(Vec<u8>, i64)>,
+    summary_blocks: Vec<(Vec<u8>, i64, u64, u64)>,
+}
+
+impl IndexBuilder {
+    fn add(&mut self, key: &[u8], token: i64, offset: u64, len: u64) {
+        if self.block_first.is_none() {
+            self.block_first = Some((key.to_vec(), token));
+        }
+        put_bytes(&mut self.block, key);
+        put_sv(&mut self.block, token);
+        put_uv(&mut self.block, offset);
+        put_uv(&mut self.block, len);
+        self.block_entries += 1;
+        if self.block_entries == INDEX_BLOCK_ENTRIES {
+            self.finish_block();
+        }
+    }
+
+    fn finish_block(&mut self) {
+        let Some((key, token)) = self.block_first.take() else {
+            return;
+        };
+        // Block offsets are relative to the framed file, after magic + version.
+        let offset = 12 + self.out.len() as u64;
+        self.out
+            .extend_from_slice(&(self.block.len() as u32).to_le_bytes());
+        self.out
+            .extend_from_slice(&crc32fast::hash(&self.block).to_le_bytes());
+        self.out.extend_from_slice(&self.block);
+        self.summary_blocks
+            .push((key, token, offset, 8 + self.block.len() as u64));
+        self.block.clear();
+        self.block_entries = 0;
+    }
+}
+
+struct DataWriter {
+    writer: AlignedWriter,
+    pending: Vec<u8>,
+    chunk_offsets: Vec<u64>,
+}
+
+impl DataWriter {
+    async fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        self.pending.extend_from_slice(bytes);
+        while self.pending.len() >= CHUNK_BYTES {
+            let rest = self.pending.split_off(CHUNK_BYTES);
+            let chunk = std::mem::replace(&mut self.pending, rest);
+            self.write_chunk(&chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_chunk(&mut self, chunk: &[u8]) -> Result<()> {
+        self.chunk_offsets.push(self.writer.position());
+        let compressed = lz4_flex::block::compress(chunk);
+        let mut head = Vec::with_capacity(12);
+        head.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
+        head.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
+        head.extend_from_slice(&crc32fast::hash(&compressed).to_le_bytes());
+        self.writer.write(&head).await?;
+        self.writer.write(&compressed).await
+    }
+}
+
+async fn write_framed(
+    disk: &dyn Disk,
+    path: &Path,
+    component: Component,
+    body: &[u8],
+) -> Result<()> {
+    let file = disk.create(path).await?;
+    let mut w = AlignedWriter::new(file, WRITE_BLOCK_BYTES);
+    w.write(&frame(component, body)).await?;
+    w.finish().await?;
+    Ok(())
+}
+
+/// Renders the TOC text for a generation.
+pub fn toc_text(generation: u64) -> String {
+    let mut lines = String::new();
+    for c in Component::ALL.iter().filter(|c| **c != Component::Toc) {
+        lines.push_str(&format!("sb-{generation}-{}\n", c.file_suffix()));
+    }
+    let crc = crc32fast::hash(lines.as_bytes());
+    format!("{lines}crc32 {crc:08x}\n")
+}
+
+/// Writes an SSTable of `partitions` (ring order, unique keys) into `dir`.
+/// Returns its statistics; open it with [`super::SSTable::open`].
+pub async fn write_sstable(
+    disk: &dyn Disk,
+    dir: &Path,
+    options: &WriteOptions,
+    partitions: impl IntoIterator<Item = PartitionUpdate>,
+) -> Result<Statistics> {
+    let generation = options.generation;
+    let data_file = disk
+        .create(&component_path(dir, generation, Component::Data))
+        .await?;
+    let mut data = DataWriter {
+        writer: AlignedWriter::new(data_file, WRITE_BLOCK_BYTES),
+        pending: Vec::with_capacity(CHUNK_BYTES * 2),
+        chunk_offsets: Vec::new(),
+    };
+    let mut index = IndexBuilder {
+        out: Vec::new(),
+        block: Vec::new(),
+        block_entries: 0,
+        block_first: None,
+        summary_blocks: Vec::new(),
+    };
+    let mut filter = BloomFilter::new(options.expected_partitions, options.bloom_filter_fp_chance);
+    let mut stats = Statistics {
+        commitlog_upper_bound: options.commitlog_upper_bound,
+        ..Statistics::default()
+    };
+    let mut stream_offset = 0u64;
+    let mut encoded = Vec::new();
+    for p in partitions {
+        encoded.clear();
+        encode_partition(&p, &mut encoded);
+        index.add(&p.key, p.token, stream_offset, encoded.len() as u64);
+        filter.insert(&p.key);
+        stats.add_partition(&p, encoded.len() as u64);
+        data.push(&encoded).await?;
+        stream_offset += encoded.len() as u64;
+    }
+    if !data.pending.is_empty() {
+        let chunk = std::mem::take(&mut data.pending);
+        data.write_chunk(&chunk).await?;
+    }
+    let data_len = data.writer.position();
+    data.chunk_offsets.push(data_len);
+    data.writer.finish().await?;
+    index.finish_block();
+
+    write_framed(
+        disk,
+        &component_path(dir, generation, Component::Index),
+        Component::Index,
+        &index.out,
+    )
+    .await?;
+    let mut summary = Vec::new();
+    put_uv(&mut summary, CHUNK_BYTES as u64);
+    put_uv(&mut summary, data.chunk_offsets.len() as u64 - 1);
+    for off in &data.chunk_offsets {
+        summary.extend_from_slice(&off.to_le_bytes());
+    }
+    put_uv(&mut summary, index.summary_blocks.len() as u64);
+    for (key, token, offset, len) in &index.summary_blocks {
+        put_bytes(&mut summary, key);
+        put_sv(&mut summary, *token);
+        put_uv(&mut summary, *offset);
+        put_uv(&mut summary, *len);
+    }
+    write_framed(
+        disk,
+        &component_path(dir, generation, Component::Summary),
+        Component::Summary,
+        &summary,
+    )
+    .await?;
+    let mut body = Vec::new();
+    filter.encode(&mut body);
+    write_framed(
+        disk,
+        &component_path(dir, generation, Component::Filter),
+        Component::Filter,
+        &body,
+    )
+    .await?;
+    let mut body = Vec::new();
+    stats.encode(&mut body);
+    write_framed(
+        disk,
+        &component_path(dir, generation, Component::Statistics),
+        Component::Statistics,
+        &body,
+    )
+    .await?;
+    disk.sync_dir(dir).await?;
+    let toc = disk
+        .create(&component_path(dir, generation, Component::Toc))
+        .await?;
+    let mut w = AlignedWriter::new(Rc::clone(&toc), 4096);
+    w.write(toc_text(generation).as_bytes()).await?;
+    w.finish().await?;
+    disk.sync_dir(dir).await?;
+    Ok(stats)
+}
