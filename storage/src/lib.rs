@@ -16,6 +16,8 @@ pub mod schema;
 
 pub use error::{Result, StorageError};
 pub mod commitlog;
+pub mod compaction;
+pub mod engine;
 pub mod io;
 pub mod memtable;
 pub mod sstable;

@@ -215,6 +215,7 @@ impl Partition {
                 && !self.range_tombstones.contains(rt)
             {
                 self.range_tombstones.push(rt.clone());
+                delta -= self.drop_rows_shadowed_by(rt) as isize;
             }
         }
         for (clustering, row) in &update.rows {
@@ -253,6 +254,28 @@ impl Partition {
                 size as isize
             }
         }
+    }
+
+    /// Drops what a newly added range tombstone shadows in existing rows, so
+    /// that purging the tombstone later cannot resurrect it. Returns bytes freed.
+    fn drop_rows_shadowed_by(&mut self, rt: &RangeTombstone) -> usize {
+        let comparator = Rc::clone(&self.comparator);
+        let mut freed = 0usize;
+        self.rows.retain(|key, row| {
+            if !rt.slice.contains(&comparator, &key.values) {
+                return true;
+            }
+            let old = row.size_bytes();
+            row.drop_shadowed(rt.deletion);
+            if row.is_empty() {
+                freed += old + key_size_bytes(&key.values);
+                false
+            } else {
+                freed += old - row.size_bytes();
+                true
+            }
+        });
+        freed
     }
 
     /// The strongest partition or range deletion covering `clustering`.

@@ -1,5 +1,6 @@
 //! The storage crate's single integration-test binary.
 #![allow(clippy::unwrap_used)]
 
+mod engine_model;
 mod model;
 mod mutation_model;

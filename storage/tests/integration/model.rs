@@ -57,7 +57,9 @@ pub fn ck(i: i32) -> Vec<Vec<u8>> {
 
 pub fn token_of(key: u8) -> i64 {
     // Deliberately not monotonic in the key, so ring order differs from key order.
-    (i64::from(key) * 0x9E37_79B9_7F4A_7C15_u64 as i64).rotate_left(17)
+    i64::from(key)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64)
+        .rotate_left(17)
 }
 
 #[derive(Debug, Clone)]

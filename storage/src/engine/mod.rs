@@ -1,0 +1,329 @@
+//! The storage engine of one shard: its commitlog and its tables. This is the
+//! API the server uses — open with a directory, create/open tables from schema
+//! descriptors, apply mutations (returning once durable per the sync mode),
+//! execute reads, flush and compact.
+//!
+//! Everything is owned by the shard's executor thread (`Rc`, `RefCell`); the
+//! server sends `Mutation`s and `ReadCommand`s to the owning shard and calls
+//! these methods there. Start-up order: load SSTables, replay the commitlog
+//! into memtables (skipping entries already in SSTables), flush them, then
+//! open a fresh commitlog that recycles the replayed segments.
+
+pub mod read;
+pub mod table;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use crate::commitlog::replay::{ReplayReport, replay};
+use crate::commitlog::{Commitlog, CommitlogConfig, ReplayPosition};
+use crate::compaction::purge;
+use crate::error::{Result, StorageError};
+use crate::io::Disk;
+use crate::mutation::{Mutation, codec};
+use crate::query::{ReadCommand, ReadResult};
+use crate::schema::{TableId, TableSchema};
+use crate::sstable::writer::WriteOptions;
+use crate::sstable::{SSTable, write_sstable};
+pub use table::Table;
+
+/// Settings of one shard's engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Tables live in `data_dir/<keyspace>-<table>-<id>/`.
+    pub data_dir: PathBuf,
+    pub commitlog: CommitlogConfig,
+    /// Shard-wide memtable budget; the largest memtable is flushed when exceeded.
+    pub memtable_budget_bytes: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for shard `shard` below `workdir` (`data/` and `commitlog/`).
+    pub fn new(workdir: &std::path::Path, shard: u32) -> Self {
+        EngineConfig {
+            data_dir: workdir.join("data"),
+            commitlog: CommitlogConfig::new(
+                workdir.join("commitlog").join(format!("shard-{shard}")),
+                shard,
+            ),
+            memtable_budget_bytes: 256 << 20,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    disk: Rc<dyn Disk>,
+    config: EngineConfig,
+    commitlog: Commitlog,
+    tables: RefCell<BTreeMap<TableId, Rc<Table>>>,
+    replay_report: ReplayReport,
+    background_flush: std::cell::Cell<bool>,
+}
+
+/// One shard's storage engine; clones share it.
+#[derive(Debug, Clone)]
+pub struct ShardEngine {
+    inner: Rc<Inner>,
+}
+
+impl ShardEngine {
+    /// Loads `schemas`' SSTables, replays the commitlog and starts a new one.
+    /// Commitlog entries of tables not in `schemas` are dropped (counted in the report).
+    pub async fn open(
+        disk: Rc<dyn Disk>,
+        config: EngineConfig,
+        schemas: Vec<TableSchema>,
+    ) -> Result<ShardEngine> {
+        disk.create_dir_all(&config.data_dir)?;
+        let mut tables = BTreeMap::new();
+        for schema in schemas {
+            let dir = config.data_dir.join(schema.dir_name());
+            let id = schema.id;
+            tables.insert(id, Rc::new(Table::load(disk.as_ref(), dir, schema).await?));
+        }
+        let report = replay(
+            Rc::clone(&disk),
+            &config.commitlog.dir,
+            config.commitlog.shard,
+            |pos, m| {
+                if let Some(table) = tables.get(&m.table_id) {
+                    if pos > table.replay_floor.get() {
+                        table.memtable.borrow().borrow_mut().apply(&m.update, pos);
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        for table in tables.values() {
+            table.flush(disk.as_ref(), ReplayPosition::NONE).await?;
+        }
+        let commitlog = Commitlog::open(Rc::clone(&disk), config.commitlog.clone()).await?;
+        Ok(ShardEngine {
+            inner: Rc::new(Inner {
+                disk,
+                config,
+                commitlog,
+                tables: RefCell::new(tables),
+                replay_report: report,
+                background_flush: std::cell::Cell::new(false),
+            }),
+        })
+    }
+
+    /// What the start-up replay found (torn tails, skipped bytes).
+    pub fn replay_report(&self) -> &ReplayReport {
+        &self.inner.replay_report
+    }
+
+    pub fn commitlog(&self) -> &Commitlog {
+        &self.inner.commitlog
+    }
+
+    pub fn table(&self, id: TableId) -> Result<Rc<Table>> {
+        self.inner
+            .tables
+            .borrow()
+            .get(&id)
+            .cloned()
+            .ok_or(StorageError::UnknownTable { table_id: id })
+    }
+
+    /// Creates (or opens, if its directory has data) a table on this shard.
+    pub async fn create_table(&self, schema: TableSchema) -> Result<()> {
+        let id = schema.id;
+        if self.inner.tables.borrow().contains_key(&id) {
+            return Err(StorageError::TableExists { table_id: id });
+        }
+        let dir = self.inner.config.data_dir.join(schema.dir_name());
+        let table = Table::load(self.inner.disk.as_ref(), dir, schema).await?;
+        self.inner.tables.borrow_mut().insert(id, Rc::new(table));
+        Ok(())
+    }
+
+    /// Replaces a table's schema snapshot (ALTER TABLE); data is untouched.
+    pub fn tables(&self) -> Vec<Rc<Table>> {
+        self.inner.tables.borrow().values().cloned().collect()
+    }
+
+    /// Applies a mutation: commitlog append, memtable, then waits for the
+    /// commitlog's acknowledgement rule. On error the write may or may not be
+    /// visible (like a Cassandra write failure) and is not acknowledged.
+    pub async fn apply(&self, mutation: &Mutation) -> Result<()> {
+        let table = self.table(mutation.table_id)?;
+        let mut payload = Vec::with_capacity(128);
+        codec::encode_mutation(mutation, &mut payload);
+        let log = &self.inner.commitlog;
+        let pos = log.append(mutation.table_id, &payload).await?;
+        // No await between the append and the memtable apply: a flush switching
+        // memtables cannot slip in and release this entry's segment early.
+        table
+            .memtable
+            .borrow()
+            .borrow_mut()
+            .apply(&mutation.update, pos);
+        log.wait_durable(pos).await?;
+        self.maybe_flush();
+        Ok(())
+    }
+
+    /// Flushes the largest memtable in the background when over budget.
+    fn maybe_flush(&self) {
+        if self.inner.background_flush.get() {
+            return;
+        }
+        let tables = self.tables();
+        let total: usize = tables.iter().map(|t| t.memtable_size_bytes()).sum();
+        if total <= self.inner.config.memtable_budget_bytes {
+            return;
+        }
+        let Some(largest) = tables.into_iter().max_by_key(|t| t.memtable_size_bytes()) else {
+            return;
+        };
+        self.inner.background_flush.set(true);
+        let engine = self.clone();
+        glommio::spawn_local(async move {
+            if let Err(error) = engine.flush(largest.schema.id).await {
+                tracing::error!(%error, table = largest.schema.id, "background flush failed");
+            }
+            engine.inner.background_flush.set(false);
+        })
+        .detach();
+    }
+
+    pub async fn read(&self, cmd: &ReadCommand) -> Result<ReadResult> {
+        let table = self.table(cmd.table_id)?;
+        read::execute(&table, cmd).await
+    }
+
+    /// Flushes a table's memtable to an SSTable and releases commitlog segments.
+    pub async fn flush(&self, id: TableId) -> Result<()> {
+        let table = self.table(id)?;
+        let position = self.inner.commitlog.current_position();
+        if let Some(bound) = table.flush(self.inner.disk.as_ref(), position).await? {
+            self.inner.commitlog.discard_completed(id, bound).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn flush_all(&self) -> Result<()> {
+        for table in self.tables() {
+            self.flush(table.schema.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Major compaction: merges every SSTable of the table into one, purging
+    /// tombstones older than gc_grace for partitions absent from memtables.
+    pub async fn compact(&self, id: TableId, now_s: i64) -> Result<()> {
+        let table = self.table(id)?;
+        let disk = self.inner.disk.as_ref();
+        let _permit = table.lock().await?;
+        let inputs: Vec<Rc<SSTable>> = table.sstables.borrow().clone();
+        if inputs.len() < 2 {
+            return Ok(());
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for sst in &inputs {
+            keys.extend(
+                sst.all_entries()
+                    .await?
+                    .into_iter()
+                    .map(|e| (e.token, e.key)),
+            );
+        }
+        let gc_before_s = now_s - i64::from(table.schema.options.gc_grace_seconds);
+        let mut merged_updates = Vec::with_capacity(keys.len());
+        for (token, key) in keys {
+            let mut merged =
+                crate::mutation::Partition::empty(key.clone(), token, Rc::clone(&table.comparator));
+            for sst in &inputs {
+                if let Some(update) = sst.get(token, &key).await? {
+                    merged.apply(&update);
+                }
+            }
+            let in_memtable = table.memtable.borrow().borrow().get(token, &key).is_some()
+                || table
+                    .flushing
+                    .borrow()
+                    .iter()
+                    .any(|m| m.borrow().get(token, &key).is_some());
+            if !in_memtable {
+                purge(&mut merged, gc_before_s, now_s);
+            }
+            let update = merged.to_update();
+            let empty = update.rows.is_empty()
+                && update.static_row.is_empty()
+                && update.deletion.is_live()
+                && update.range_tombstones.is_empty();
+            if !empty {
+                merged_updates.push(update);
+            }
+        }
+        let bound = inputs
+            .iter()
+            .map(|s| s.stats.commitlog_upper_bound)
+            .max()
+            .unwrap_or_default();
+        let options = WriteOptions {
+            generation: table.take_generation(),
+            bloom_filter_fp_chance: table.schema.options.bloom_filter_fp_chance,
+            expected_partitions: merged_updates.len(),
+            commitlog_upper_bound: bound,
+        };
+        write_sstable(disk, &table.dir, &options, merged_updates).await?;
+        let output = Rc::new(SSTable::open(disk, &table.dir, options.generation).await?);
+        table
+            .sstables
+            .borrow_mut()
+            .retain(|s| !inputs.iter().any(|i| Rc::ptr_eq(i, s)));
+        table.sstables.borrow_mut().push(output);
+        for sst in &inputs {
+            Table::delete_sstable(disk, sst).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes all data of a table. An empty SSTable records the commitlog
+    /// position so replay cannot resurrect truncated writes.
+    pub async fn truncate_table(&self, id: TableId) -> Result<()> {
+        let table = self.table(id)?;
+        let disk = self.inner.disk.as_ref();
+        let _permit = table.lock().await?;
+        let position = self.inner.commitlog.current_position();
+        let options = WriteOptions {
+            generation: table.take_generation(),
+            bloom_filter_fp_chance: table.schema.options.bloom_filter_fp_chance,
+            expected_partitions: 0,
+            commitlog_upper_bound: position,
+        };
+        write_sstable(disk, &table.dir, &options, Vec::new()).await?;
+        let marker = Rc::new(SSTable::open(disk, &table.dir, options.generation).await?);
+        *table.memtable.borrow_mut() = Rc::new(RefCell::new(crate::memtable::Memtable::new(
+            Rc::clone(&table.comparator),
+        )));
+        let old: Vec<_> = std::mem::replace(&mut *table.sstables.borrow_mut(), vec![marker]);
+        for sst in &old {
+            Table::delete_sstable(disk, sst).await?;
+        }
+        self.inner.commitlog.discard_completed(id, position).await
+    }
+
+    /// Drops a table: forgets it and deletes its directory.
+    pub async fn drop_table(&self, id: TableId) -> Result<()> {
+        let table = self.table(id)?;
+        let _permit = table.lock().await?;
+        self.inner.tables.borrow_mut().remove(&id);
+        self.inner.commitlog.forget_table(id).await?;
+        self.inner.disk.remove_dir_all(&table.dir)
+    }
+
+    /// Shutdown: flushes every table (drain) and closes the commitlog.
+    pub async fn close(&self) -> Result<()> {
+        self.flush_all().await?;
+        self.inner.commitlog.close().await
+    }
+}

@@ -1,0 +1,97 @@
+//! The read path: merges a partition from every memtable and SSTable of the
+//! table, then filters it into live results (`query::filter`). Range scans
+//! first collect the keys in range from every source (keys only), then merge
+//! partition by partition, stopping as soon as the page is full.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use super::table::Table;
+use crate::error::Result;
+use crate::mutation::Partition;
+use crate::query::filter::{Limits, filter_partition};
+use crate::query::{PartitionSelection, ReadCommand, ReadResult, TokenRange};
+
+/// Merges every source's version of one partition.
+pub async fn merged_partition(table: &Table, token: i64, key: &[u8]) -> Result<Option<Partition>> {
+    let mut merged = Partition::empty(key.to_vec(), token, Rc::clone(&table.comparator));
+    let mut found = false;
+    let memtables: Vec<_> = std::iter::once(Rc::clone(&table.memtable.borrow()))
+        .chain(table.flushing.borrow().iter().cloned())
+        .collect();
+    for m in memtables {
+        if let Some(p) = m.borrow().get(token, key) {
+            merged.merge_from(p);
+            found = true;
+        }
+    }
+    let sstables: Vec<_> = table.sstables.borrow().clone();
+    for sst in sstables {
+        if let Some(update) = sst.get(token, key).await? {
+            merged.apply(&update);
+            found = true;
+        }
+    }
+    Ok(found.then_some(merged))
+}
+
+async fn keys_in_range(table: &Table, range: TokenRange) -> Result<BTreeSet<(i64, Vec<u8>)>> {
+    let mut keys = BTreeSet::new();
+    let memtables: Vec<_> = std::iter::once(Rc::clone(&table.memtable.borrow()))
+        .chain(table.flushing.borrow().iter().cloned())
+        .collect();
+    for m in memtables {
+        keys.extend(m.borrow().range(range).map(|p| (p.token, p.key.clone())));
+    }
+    let sstables: Vec<_> = table.sstables.borrow().clone();
+    for sst in sstables {
+        keys.extend(
+            sst.entries_in(range)
+                .await?
+                .into_iter()
+                .map(|e| (e.token, e.key)),
+        );
+    }
+    Ok(keys)
+}
+
+pub async fn execute(table: &Table, cmd: &ReadCommand) -> Result<ReadResult> {
+    let mut limits = Limits {
+        rows_left: cmd.row_limit,
+    };
+    let mut result = ReadResult::default();
+    let keys: Vec<(i64, Vec<u8>)> = match &cmd.selection {
+        PartitionSelection::Single { key, token } => vec![(*token, key.clone())],
+        PartitionSelection::TokenRange(range) => {
+            keys_in_range(table, *range).await?.into_iter().collect()
+        }
+    };
+    for (token, key) in keys {
+        let resume = cmd
+            .paging
+            .as_ref()
+            .filter(|p| p.token == token && p.key == key);
+        if let Some(page) = &cmd.paging {
+            let before = (token, key.as_slice()) < (page.token, page.key.as_slice());
+            let finished = resume.is_some_and(|p| p.last_clustering.is_none());
+            if before || finished {
+                continue;
+            }
+        }
+        if limits.rows_left == 0 {
+            break;
+        }
+        let Some(partition) = merged_partition(table, token, &key).await? else {
+            continue;
+        };
+        let (part, stopped) = filter_partition(&partition, cmd, &mut limits, resume);
+        if let Some(p) = part {
+            result.partitions.push(p);
+        }
+        if stopped.is_some() {
+            result.next_page = stopped;
+            break;
+        }
+    }
+    Ok(result)
+}
