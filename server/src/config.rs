@@ -47,6 +47,10 @@ pub struct NodeConfig {
     /// Rack of this node.
     #[arg(long, default_value = "rack1")]
     pub rack: String,
+    /// How long an idle shard keeps polling before it sleeps (ScyllaDB's
+    /// `--idle-poll-time-us`): lower saves CPU, higher saves wake-up latency.
+    #[arg(long, default_value_t = 200)]
+    pub idle_poll_time_us: u64,
     /// Largest accepted frame (`native_transport_max_frame_size_in_mb`).
     #[arg(long, default_value_t = 256)]
     pub native_transport_max_frame_size_in_mb: usize,

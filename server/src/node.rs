@@ -67,6 +67,7 @@ fn plan_shards(config: &NodeConfig) -> Result<Vec<ShardSpec>, NodeError> {
         .map(|id| ShardSpec {
             id,
             cpu: cpus.get(id % cpus.len().max(1)).copied(),
+            idle_poll: Duration::from_micros(config.idle_poll_time_us),
         })
         .collect())
 }

@@ -16,6 +16,10 @@ pub struct ShardSpec {
     pub id: ShardId,
     /// The CPU to pin to; `None` leaves placement to the OS.
     pub cpu: Option<usize>,
+    /// How long an idle shard keeps polling before it parks. Parking makes
+    /// the next cross-shard message or I/O completion pay a wake-up (tens of
+    /// µs, see benches/RESULTS.md); polling costs CPU only right after work.
+    pub idle_poll: std::time::Duration,
 }
 
 /// The CPUs this process may run on, in order (from sched_getaffinity).
@@ -51,6 +55,7 @@ where
         .name(&format!("shard-{}", spec.id))
         // Leave room under an 8 MiB memlock limit for every shard's ring.
         .io_memory(512 << 10)
+        .spin_before_park(spec.idle_poll)
         .spawn(shard_main)
         .map_err(|e| std::io::Error::other(format!("starting shard {}: {e}", spec.id)))
 }

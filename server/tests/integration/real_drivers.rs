@@ -10,7 +10,10 @@ use crate::node::SibylProcess;
 #[test]
 fn rust_driver_gets_a_clean_server_error_on_its_first_query() {
     let node = SibylProcess::start(&["--smp", "2"]);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let result = runtime.block_on(async {
         tokio::time::timeout(
             Duration::from_secs(30),
@@ -26,7 +29,10 @@ fn rust_driver_gets_a_clean_server_error_on_its_first_query() {
         // The driver tolerates failed metadata reads; its first own query
         // must then get the server's error.
         Ok(Ok(session)) => runtime.block_on(async {
-            match session.query_unpaged("SELECT * FROM system.local", ()).await {
+            match session
+                .query_unpaged("SELECT * FROM system.local", ())
+                .await
+            {
                 Ok(_) => panic!("a query cannot succeed before CQL execution exists"),
                 Err(error) => format!("{error:?}"),
             }
@@ -36,5 +42,8 @@ fn rust_driver_gets_a_clean_server_error_on_its_first_query() {
     // The server's own answer reached the driver (Invalid, code 0x2200).
     assert!(error.contains("not implemented yet"), "{error}");
     let log = node.drain_log().join("\n");
-    assert!(!log.contains("protocol error"), "the driver tripped a protocol error:\n{log}");
+    assert!(
+        !log.contains("protocol error"),
+        "the driver tripped a protocol error:\n{log}"
+    );
 }
