@@ -15,6 +15,9 @@ else
   timeout 1800 cargo test --workspace -j 2
 fi
 
+echo "== Fuzz targets (bounded, stable toolchain)"
+timeout 900 ./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
 echo "== Python clients"
 venv=target/pyvenv
 requirements=server/tests/python/requirements.txt

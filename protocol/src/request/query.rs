@@ -72,6 +72,8 @@ impl<'a> BoundValues<'a> {
             wire::read_value(buf)?;
         }
         let used = start.len() - buf.len();
+        // Names matter only when there are values: keep the form canonical.
+        let named = named && count > 0;
         Ok(Self {
             count,
             named,

@@ -156,26 +156,35 @@ fn push_uuid(out: &mut String, bytes: &[u8; 16]) {
 }
 
 /// `unscaled * 10^-scale` in plain notation, or with an exponent when scale < 0.
+/// Java's `BigDecimal.toString`: plain notation when the scale is not
+/// negative and the adjusted exponent is at least -6, otherwise scientific
+/// (`1.23E+5`, `8E-1612054549`). Scientific notation also bounds the text a
+/// huge scale can produce.
 fn push_decimal(out: &mut String, unscaled: &str, scale: i32) {
     let (sign, digits) = match unscaled.strip_prefix('-') {
         Some(digits) => ("-", digits),
         None => ("", unscaled),
     };
     out.push_str(sign);
-    if scale <= 0 {
-        out.push_str(digits);
-        if scale < 0 {
-            let _ = write!(out, "E+{}", -i64::from(scale));
+    let adjusted = i64::from(digits.len() as u32) - 1 - i64::from(scale);
+    if scale >= 0 && adjusted >= -6 {
+        let scale = scale as usize;
+        if scale == 0 {
+            out.push_str(digits);
+        } else if digits.len() > scale {
+            let (whole, fraction) = digits.split_at(digits.len() - scale);
+            let _ = write!(out, "{whole}.{fraction}");
+        } else {
+            let _ = write!(out, "0.{}{digits}", "0".repeat(scale - digits.len()));
         }
         return;
     }
-    let scale = scale as usize;
-    if digits.len() > scale {
-        let (whole, fraction) = digits.split_at(digits.len() - scale);
-        let _ = write!(out, "{whole}.{fraction}");
-    } else {
-        let _ = write!(out, "0.{}{digits}", "0".repeat(scale - digits.len()));
+    let (first, rest) = digits.split_at(digits.len().min(1));
+    out.push_str(first);
+    if !rest.is_empty() {
+        let _ = write!(out, ".{rest}");
     }
+    let _ = write!(out, "E{}{adjusted}", if adjusted >= 0 { "+" } else { "" });
 }
 
 /// Two's complement big-endian bytes to decimal text, by repeated division.
@@ -362,5 +371,21 @@ mod tests {
             CqlValue::Vector(vec![CqlValue::Float(0.5)]).to_string(),
             "[0.5]"
         );
+    }
+
+    #[test]
+    fn decimals_print_like_java_big_decimal() {
+        let render = |unscaled: i128, scale: i32| {
+            let mut out = String::new();
+            push_decimal(&mut out, &unscaled.to_string(), scale);
+            out
+        };
+        assert_eq!(render(123, 2), "1.23");
+        assert_eq!(render(-123, 5), "-0.00123");
+        assert_eq!(render(123, 0), "123");
+        assert_eq!(render(123, -3), "1.23E+5");
+        assert_eq!(render(1, 7), "1E-7");
+        assert_eq!(render(8, 1_612_054_549), "8E-1612054549");
+        assert_eq!(render(12, 8), "1.2E-7");
     }
 }
