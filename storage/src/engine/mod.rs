@@ -9,6 +9,7 @@
 //! into memtables (skipping entries already in SSTables), flush them, then
 //! open a fresh commitlog that recycles the replayed segments.
 
+pub mod compaction;
 pub mod read;
 pub mod table;
 
@@ -19,13 +20,11 @@ use std::rc::Rc;
 
 use crate::commitlog::replay::{ReplayReport, replay};
 use crate::commitlog::{Commitlog, CommitlogConfig, ReplayPosition};
-use crate::compaction::purge;
 use crate::error::{Result, StorageError};
 use crate::io::Disk;
 use crate::mutation::{Mutation, codec};
 use crate::query::{ReadCommand, ReadResult};
 use crate::schema::{TableId, TableSchema};
-use crate::sstable::writer::WriteOptions;
 use crate::sstable::{SSTable, write_sstable};
 pub use table::Table;
 
@@ -37,6 +36,30 @@ pub struct EngineConfig {
     pub commitlog: CommitlogConfig,
     /// Shard-wide memtable budget; the largest memtable is flushed when exceeded.
     pub memtable_budget_bytes: usize,
+    pub compaction: CompactionConfig,
+}
+
+/// How a shard runs compactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompactionConfig {
+    /// `compaction_throughput_mb_per_sec`: cap on bytes written per second by
+    /// this shard's compactions; 0 disables the cap.
+    pub throughput_mb_per_s: f64,
+    /// Run strategy compactions in the background after flushes.
+    pub background: bool,
+    /// Clock for background compactions (purge and expiry) in seconds since
+    /// the epoch; `None` uses the system clock. Tests pin it.
+    pub fixed_now_s: Option<i64>,
+}
+
+impl Default for CompactionConfig {
+    fn default() -> Self {
+        CompactionConfig {
+            throughput_mb_per_s: 64.0,
+            background: true,
+            fixed_now_s: None,
+        }
+    }
 }
 
 impl EngineConfig {
@@ -49,6 +72,7 @@ impl EngineConfig {
                 shard,
             ),
             memtable_budget_bytes: 256 << 20,
+            compaction: CompactionConfig::default(),
         }
     }
 }
@@ -61,6 +85,7 @@ struct Inner {
     tables: RefCell<BTreeMap<TableId, Rc<Table>>>,
     replay_report: ReplayReport,
     background_flush: std::cell::Cell<bool>,
+    compactions: compaction::Background,
 }
 
 /// One shard's storage engine; clones share it.
@@ -105,11 +130,12 @@ impl ShardEngine {
         Ok(ShardEngine {
             inner: Rc::new(Inner {
                 disk,
-                config,
                 commitlog,
                 tables: RefCell::new(tables),
                 replay_report: report,
                 background_flush: std::cell::Cell::new(false),
+                compactions: compaction::Background::new(&config.compaction),
+                config,
             }),
         })
     }
@@ -205,6 +231,7 @@ impl ShardEngine {
         let position = self.inner.commitlog.current_position();
         if let Some(bound) = table.flush(self.inner.disk.as_ref(), position).await? {
             self.inner.commitlog.discard_completed(id, bound).await?;
+            self.schedule_compactions();
         }
         Ok(())
     }
@@ -216,90 +243,15 @@ impl ShardEngine {
         Ok(())
     }
 
-    /// Major compaction: merges every SSTable of the table into one, purging
-    /// tombstones older than gc_grace for partitions absent from memtables.
-    pub async fn compact(&self, id: TableId, now_s: i64) -> Result<()> {
-        let table = self.table(id)?;
-        let disk = self.inner.disk.as_ref();
-        let _permit = table.lock().await?;
-        let inputs: Vec<Rc<SSTable>> = table.sstables.borrow().clone();
-        if inputs.len() < 2 {
-            return Ok(());
-        }
-        let mut keys = std::collections::BTreeSet::new();
-        for sst in &inputs {
-            keys.extend(
-                sst.all_entries()
-                    .await?
-                    .into_iter()
-                    .map(|e| (e.token, e.key)),
-            );
-        }
-        let gc_before_s = now_s - i64::from(table.schema.options.gc_grace_seconds);
-        let mut merged_updates = Vec::with_capacity(keys.len());
-        for (token, key) in keys {
-            let mut merged =
-                crate::mutation::Partition::empty(key.clone(), token, Rc::clone(&table.comparator));
-            for sst in &inputs {
-                if let Some(update) = sst.get(token, &key).await? {
-                    merged.apply(&update);
-                }
-            }
-            let in_memtable = table.memtable.borrow().borrow().get(token, &key).is_some()
-                || table
-                    .flushing
-                    .borrow()
-                    .iter()
-                    .any(|m| m.borrow().get(token, &key).is_some());
-            if !in_memtable {
-                purge(&mut merged, gc_before_s, now_s);
-            }
-            let update = merged.to_update();
-            let empty = update.rows.is_empty()
-                && update.static_row.is_empty()
-                && update.deletion.is_live()
-                && update.range_tombstones.is_empty();
-            if !empty {
-                merged_updates.push(update);
-            }
-        }
-        let bound = inputs
-            .iter()
-            .map(|s| s.stats.commitlog_upper_bound)
-            .max()
-            .unwrap_or_default();
-        let options = WriteOptions {
-            generation: table.take_generation(),
-            bloom_filter_fp_chance: table.schema.options.bloom_filter_fp_chance,
-            expected_partitions: merged_updates.len(),
-            commitlog_upper_bound: bound,
-        };
-        write_sstable(disk, &table.dir, &options, merged_updates).await?;
-        let output = Rc::new(SSTable::open(disk, &table.dir, options.generation).await?);
-        table
-            .sstables
-            .borrow_mut()
-            .retain(|s| !inputs.iter().any(|i| Rc::ptr_eq(i, s)));
-        table.sstables.borrow_mut().push(output);
-        for sst in &inputs {
-            Table::delete_sstable(disk, sst).await?;
-        }
-        Ok(())
-    }
-
     /// Removes all data of a table. An empty SSTable records the commitlog
     /// position so replay cannot resurrect truncated writes.
     pub async fn truncate_table(&self, id: TableId) -> Result<()> {
         let table = self.table(id)?;
         let disk = self.inner.disk.as_ref();
+        let _compaction = table.lock_compaction().await?;
         let _permit = table.lock().await?;
         let position = self.inner.commitlog.current_position();
-        let options = WriteOptions {
-            generation: table.take_generation(),
-            bloom_filter_fp_chance: table.schema.options.bloom_filter_fp_chance,
-            expected_partitions: 0,
-            commitlog_upper_bound: position,
-        };
+        let options = table.write_options(0, position, 0);
         write_sstable(disk, &table.dir, &options, Vec::new()).await?;
         let marker = Rc::new(SSTable::open(disk, &table.dir, options.generation).await?);
         *table.memtable.borrow_mut() = Rc::new(RefCell::new(crate::memtable::Memtable::new(
@@ -315,6 +267,7 @@ impl ShardEngine {
     /// Drops a table: forgets it and deletes its directory.
     pub async fn drop_table(&self, id: TableId) -> Result<()> {
         let table = self.table(id)?;
+        let _compaction = table.lock_compaction().await?;
         let _permit = table.lock().await?;
         self.inner.tables.borrow_mut().remove(&id);
         self.inner.commitlog.forget_table(id).await?;
@@ -323,6 +276,7 @@ impl ShardEngine {
 
     /// Shutdown: flushes every table (drain) and closes the commitlog.
     pub async fn close(&self) -> Result<()> {
+        self.inner.compactions.stop().await;
         self.flush_all().await?;
         self.inner.commitlog.close().await
     }

@@ -1,7 +1,8 @@
 //! One table on one shard: its active memtable, memtables being flushed, and
 //! SSTables. Reads see all three; flush swaps in a fresh memtable first so
-//! writes never wait for the disk. A one-permit semaphore serializes changes to
-//! the SSTable set (flush, compaction, truncate).
+//! writes never wait for the disk. One permit serializes flushes (and
+//! truncate), another compactions (and truncate/drop); a compaction swaps its
+//! outputs in without awaiting, so flushes and compactions run concurrently.
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
@@ -10,13 +11,16 @@ use std::rc::Rc;
 use glommio::sync::Semaphore;
 
 use crate::commitlog::ReplayPosition;
+use crate::compaction::Strategy;
 use crate::error::{Result, StorageError};
 use crate::io::Disk;
 use crate::memtable::Memtable;
 use crate::mutation::Partition;
 use crate::schema::{ClusteringComparator, TableSchema};
 use crate::sstable::writer::WriteOptions;
-use crate::sstable::{Component, SSTable, component_path, parse_generation, write_sstable};
+use crate::sstable::{
+    Component, SSTable, SerializationHeader, component_path, parse_generation, write_sstable,
+};
 
 /// A table's storage on this shard.
 #[derive(Debug)]
@@ -31,6 +35,9 @@ pub struct Table {
     /// Commitlog entries at or before this are already in SSTables.
     pub(crate) replay_floor: Cell<ReplayPosition>,
     pub(crate) sstable_permit: Semaphore,
+    /// Serializes compactions of this table (and truncate/drop against them).
+    pub(crate) compaction_permit: Semaphore,
+    pub strategy: Strategy,
 }
 
 impl Table {
@@ -38,6 +45,7 @@ impl Table {
     /// components of any generation without a TOC (an interrupted write).
     pub async fn load(disk: &dyn Disk, dir: PathBuf, schema: TableSchema) -> Result<Table> {
         disk.create_dir_all(&dir)?;
+        crate::compaction::txn::recover(disk, &dir).await?;
         let mut generations: Vec<(u64, bool)> = Vec::new();
         for path in disk.list(&dir)? {
             let name = path
@@ -73,7 +81,15 @@ impl Table {
             }
         }
         let comparator = Rc::new(schema.comparator());
+        // The server validates options at DDL time; an unparsable leftover
+        // must not make the table unreadable, so fall back to size-tiered.
+        let strategy = Strategy::from_options(&schema.options.compaction).unwrap_or_else(|error| {
+            tracing::warn!(%error, table = schema.id, "using SizeTieredCompactionStrategy");
+            Strategy::default()
+        });
         Ok(Table {
+            strategy,
+            compaction_permit: Semaphore::new(1),
             memtable: RefCell::new(Rc::new(RefCell::new(Memtable::new(Rc::clone(&comparator))))),
             comparator,
             schema,
@@ -98,6 +114,30 @@ impl Table {
         let g = self.next_generation.get();
         self.next_generation.set(g + 1);
         g
+    }
+
+    /// Write options for a new SSTable of this table (takes a generation).
+    pub(crate) fn write_options(
+        &self,
+        expected_partitions: usize,
+        commitlog_upper_bound: ReplayPosition,
+        level: u32,
+    ) -> WriteOptions {
+        WriteOptions {
+            generation: self.take_generation(),
+            bloom_filter_fp_chance: self.schema.options.bloom_filter_fp_chance,
+            expected_partitions,
+            commitlog_upper_bound,
+            level,
+            header: SerializationHeader::from_schema(&self.schema),
+        }
+    }
+
+    pub(crate) async fn lock_compaction(&self) -> Result<glommio::sync::Permit<'_>> {
+        self.compaction_permit
+            .acquire_permit(1)
+            .await
+            .map_err(|_| StorageError::Closed)
     }
 
     pub(crate) async fn lock(&self) -> Result<glommio::sync::Permit<'_>> {
@@ -149,12 +189,7 @@ impl Table {
             let updates: Vec<_> = m.iter().map(Partition::to_update).collect();
             (updates, m.commitlog_upper_bound().max(position_hint))
         };
-        let options = WriteOptions {
-            generation: self.take_generation(),
-            bloom_filter_fp_chance: self.schema.options.bloom_filter_fp_chance,
-            expected_partitions: updates.len(),
-            commitlog_upper_bound: bound,
-        };
+        let options = self.write_options(updates.len(), bound, 0);
         write_sstable(disk, &self.dir, &options, updates).await?;
         let sst = SSTable::open(disk, &self.dir, options.generation).await?;
         self.sstables.borrow_mut().push(Rc::new(sst));

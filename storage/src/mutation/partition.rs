@@ -305,6 +305,23 @@ impl Partition {
         }
     }
 
+    /// Oldest timestamp of any datum or deletion (`i64::MAX` when empty).
+    pub fn min_timestamp_us(&self) -> i64 {
+        let mut min = i64::MAX;
+        let mut f = |t: i64| min = min.min(t);
+        if !self.deletion.is_live() {
+            f(self.deletion.marked_for_delete_at_us);
+        }
+        for rt in &self.range_tombstones {
+            f(rt.deletion.marked_for_delete_at_us);
+        }
+        self.static_row.for_each_timestamp(&mut f);
+        for row in self.rows.values() {
+            row.for_each_timestamp(&mut f);
+        }
+        min
+    }
+
     /// Converts back to the `Send` form (rows in clustering order).
     pub fn to_update(&self) -> PartitionUpdate {
         PartitionUpdate {

@@ -8,7 +8,9 @@
 //! reads them through its [`crate::io::Disk`].
 
 pub mod bloom;
+pub mod header;
 pub mod reader;
+pub mod scanner;
 pub mod stats;
 pub mod writer;
 
@@ -16,12 +18,15 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StorageError};
 
+pub use header::SerializationHeader;
 pub use reader::SSTable;
 pub use stats::Statistics;
-pub use writer::write_sstable;
+pub use writer::{SSTableWriter, write_sstable};
 
 /// Version of every SSTable component written by this build.
-pub const VERSION: u32 = 1;
+/// Version 2 added `Header.db` and the level, partition-level counts and
+/// clustering bounds in `Statistics.db`.
+pub const VERSION: u32 = 2;
 
 /// The component files of one SSTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,16 +36,18 @@ pub enum Component {
     Summary,
     Filter,
     Statistics,
+    Header,
     Toc,
 }
 
 impl Component {
-    pub const ALL: [Component; 6] = [
+    pub const ALL: [Component; 7] = [
         Component::Data,
         Component::Index,
         Component::Summary,
         Component::Filter,
         Component::Statistics,
+        Component::Header,
         Component::Toc,
     ];
 
@@ -51,6 +58,7 @@ impl Component {
             Component::Summary => "Summary.db",
             Component::Filter => "Filter.db",
             Component::Statistics => "Statistics.db",
+            Component::Header => "Header.db",
             Component::Toc => "TOC.txt",
         }
     }
@@ -63,6 +71,7 @@ impl Component {
             Component::Summary => *b"SIBYLSUM",
             Component::Filter => *b"SIBYLFLT",
             Component::Statistics => *b"SIBYLSTA",
+            Component::Header => *b"SIBYLHDR",
             Component::Toc => *b"SIBYLTOC",
         })
     }

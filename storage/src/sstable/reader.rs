@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::bloom::BloomFilter;
+use super::header::SerializationHeader;
 use super::stats::Statistics;
 use super::{Component, component_path, unframe};
 use crate::error::{Result, StorageError};
@@ -16,7 +17,7 @@ use crate::mutation::codec::{decode_partition, get_bytes, get_sv, get_uv};
 use crate::query::TokenRange;
 
 #[derive(Debug, Clone)]
-struct SummaryBlock {
+pub(super) struct SummaryBlock {
     first_key: Vec<u8>,
     first_token: i64,
     offset: u64,
@@ -37,13 +38,97 @@ pub struct IndexEntry {
 pub struct SSTable {
     pub generation: u64,
     pub dir: PathBuf,
-    data: Rc<dyn File>,
+    pub(super) data: Rc<dyn File>,
     index: Rc<dyn File>,
-    chunk_bytes: u64,
-    chunk_offsets: Vec<u64>,
-    blocks: Vec<SummaryBlock>,
+    pub(super) chunk_bytes: u64,
+    pub(super) chunk_offsets: Vec<u64>,
+    pub(super) blocks: Vec<SummaryBlock>,
     filter: BloomFilter,
     pub stats: Statistics,
+    pub header: SerializationHeader,
+}
+
+/// The decoded `Summary.db` body: chunk layout of `Data.db` and the sampled
+/// first key of every index block.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub chunk_bytes: u64,
+    pub chunk_offsets: Vec<u64>,
+    blocks: Vec<SummaryBlock>,
+}
+
+impl Summary {
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+}
+
+/// Decodes a `Summary.db` body (after [`super::unframe`]).
+pub fn decode_summary(mut body: &[u8]) -> Result<Summary> {
+    let b = &mut body;
+    let chunk_bytes = get_uv(b)?;
+    if chunk_bytes == 0 {
+        return Err(StorageError::corrupt("sstable summary", "zero chunk size"));
+    }
+    let n_chunks = get_uv(b)? as usize;
+    let mut chunk_offsets = Vec::with_capacity(n_chunks.min(b.len() / 8) + 1);
+    for _ in 0..=n_chunks {
+        let (off, rest) = b
+            .split_first_chunk::<8>()
+            .ok_or_else(|| StorageError::corrupt("sstable summary", "truncated chunk offsets"))?;
+        chunk_offsets.push(u64::from_le_bytes(*off));
+        *b = rest;
+    }
+    if chunk_offsets.windows(2).any(|w| w[0] > w[1]) {
+        return Err(StorageError::corrupt(
+            "sstable summary",
+            "chunk offsets not sorted",
+        ));
+    }
+    let n_blocks = get_uv(b)? as usize;
+    let mut blocks = Vec::with_capacity(n_blocks.min(b.len()));
+    for _ in 0..n_blocks {
+        blocks.push(SummaryBlock {
+            first_key: get_bytes(b)?.to_vec(),
+            first_token: get_sv(b)?,
+            offset: get_uv(b)?,
+            len: get_uv(b)?,
+        });
+    }
+    Ok(Summary {
+        chunk_bytes,
+        chunk_offsets,
+        blocks,
+    })
+}
+
+/// Decodes one index block (`u32 len | u32 crc32(entries) | entries`), verifying its checksum.
+pub fn decode_index_block(raw: &[u8]) -> Result<Vec<IndexEntry>> {
+    let (head, entries) = raw.split_at(8.min(raw.len()));
+    let stored = u32::from_le_bytes(
+        head.get(4..8)
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| StorageError::corrupt("sstable index", "truncated block header"))?,
+    );
+    let computed = crc32fast::hash(entries);
+    if stored != computed {
+        return Err(StorageError::ChecksumMismatch {
+            what: "sstable index block",
+            expected: stored,
+            got: computed,
+        });
+    }
+    let mut input = entries;
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        out.push(IndexEntry {
+            key: get_bytes(&mut input)?.to_vec(),
+            token: get_sv(&mut input)?,
+            offset: get_uv(&mut input)?,
+            len: get_uv(&mut input)?,
+        });
+    }
+    Ok(out)
 }
 
 fn position_cmp(a: (i64, &[u8]), b: (i64, &[u8])) -> std::cmp::Ordering {
@@ -66,28 +151,11 @@ impl SSTable {
         let load = |c: Component| component_path(dir, generation, c);
         let summary_raw =
             read_all(disk.open(&load(Component::Summary), false).await?.as_ref()).await?;
-        let mut body = unframe(Component::Summary, "sstable summary", &summary_raw)?;
-        let b = &mut body;
-        let chunk_bytes = get_uv(b)?;
-        let n_chunks = get_uv(b)? as usize;
-        let mut chunk_offsets = Vec::with_capacity(n_chunks.min(b.len() / 8) + 1);
-        for _ in 0..=n_chunks {
-            let (off, rest) = b.split_first_chunk::<8>().ok_or_else(|| {
-                StorageError::corrupt("sstable summary", "truncated chunk offsets")
-            })?;
-            chunk_offsets.push(u64::from_le_bytes(*off));
-            *b = rest;
-        }
-        let n_blocks = get_uv(b)? as usize;
-        let mut blocks = Vec::with_capacity(n_blocks.min(b.len()));
-        for _ in 0..n_blocks {
-            blocks.push(SummaryBlock {
-                first_key: get_bytes(b)?.to_vec(),
-                first_token: get_sv(b)?,
-                offset: get_uv(b)?,
-                len: get_uv(b)?,
-            });
-        }
+        let summary = decode_summary(unframe(
+            Component::Summary,
+            "sstable summary",
+            &summary_raw,
+        )?)?;
         let filter_raw =
             read_all(disk.open(&load(Component::Filter), false).await?.as_ref()).await?;
         let filter =
@@ -102,6 +170,13 @@ impl SSTable {
             Component::Statistics,
             "sstable statistics",
             &stats_raw,
+        )?)?;
+        let header_raw =
+            read_all(disk.open(&load(Component::Header), false).await?.as_ref()).await?;
+        let header = SerializationHeader::decode(unframe(
+            Component::Header,
+            "sstable header",
+            &header_raw,
         )?)?;
         let index = disk.open(&load(Component::Index), false).await?;
         // Verify the index frame's head once; blocks carry their own checksums.
@@ -123,12 +198,18 @@ impl SSTable {
             dir: dir.to_path_buf(),
             data: disk.open(&load(Component::Data), false).await?,
             index,
-            chunk_bytes,
-            chunk_offsets,
-            blocks,
+            chunk_bytes: summary.chunk_bytes,
+            chunk_offsets: summary.chunk_offsets,
+            blocks: summary.blocks,
             filter,
             stats,
+            header,
         })
+    }
+
+    /// Bytes of `Data.db` (compressed), the size compaction strategies weigh.
+    pub fn data_size_bytes(&self) -> u64 {
+        self.chunk_offsets.last().copied().unwrap_or_default()
     }
 
     pub fn may_contain(&self, key: &[u8]) -> bool {
@@ -142,7 +223,7 @@ impl SSTable {
             .collect()
     }
 
-    async fn read_block(&self, i: usize) -> Result<Vec<IndexEntry>> {
+    pub(super) async fn read_block(&self, i: usize) -> Result<Vec<IndexEntry>> {
         let Some(block) = self.blocks.get(i) else {
             return Ok(Vec::new());
         };
@@ -153,31 +234,7 @@ impl SSTable {
             "sstable index",
         )
         .await?;
-        let (head, entries) = raw.split_at(8.min(raw.len()));
-        let stored = u32::from_le_bytes(
-            head.get(4..8)
-                .and_then(|h| h.try_into().ok())
-                .unwrap_or_default(),
-        );
-        let computed = crc32fast::hash(entries);
-        if stored != computed {
-            return Err(StorageError::ChecksumMismatch {
-                what: "sstable index block",
-                expected: stored,
-                got: computed,
-            });
-        }
-        let mut input = entries;
-        let mut out = Vec::new();
-        while !input.is_empty() {
-            out.push(IndexEntry {
-                key: get_bytes(&mut input)?.to_vec(),
-                token: get_sv(&mut input)?,
-                offset: get_uv(&mut input)?,
-                len: get_uv(&mut input)?,
-            });
-        }
-        Ok(out)
+        decode_index_block(&raw)
     }
 
     /// Index of the last block whose first position is <= (token, key).
@@ -279,7 +336,12 @@ impl SSTable {
     }
 }
 
-fn decode_chunk(input: &mut &[u8]) -> Result<Vec<u8>> {
+/// Largest uncompressed chunk any version writes (checked before allocating).
+pub const MAX_CHUNK_BYTES: usize = 16 << 20;
+
+/// Decodes the data chunk at the start of `input` (verifying its checksum)
+/// and advances `input` past it.
+pub fn decode_chunk(input: &mut &[u8]) -> Result<Vec<u8>> {
     let head = input
         .get(..12)
         .ok_or_else(|| StorageError::corrupt("sstable data", "truncated chunk header"))?;
@@ -291,6 +353,13 @@ fn decode_chunk(input: &mut &[u8]) -> Result<Vec<u8>> {
         )
     };
     let (compressed_len, uncompressed_len, stored) = (word(0) as usize, word(4) as usize, word(8));
+    // Bound the allocation before trusting a header that may be corrupt.
+    if uncompressed_len > MAX_CHUNK_BYTES {
+        return Err(StorageError::corrupt(
+            "sstable data",
+            format!("chunk claims {uncompressed_len} uncompressed bytes"),
+        ));
+    }
     let compressed = input
         .get(12..12 + compressed_len)
         .ok_or_else(|| StorageError::corrupt("sstable data", "truncated chunk"))?;

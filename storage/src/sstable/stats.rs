@@ -8,12 +8,29 @@
 //! sv min_timestamp_us | sv max_timestamp_us | sv min_local_deletion_time_s | sv max_local_deletion_time_s
 //! uv partitions | uv rows | uv tombstones | sv min_token | sv max_token
 //! uv commitlog_segment_id | uv commitlog_offset | uv uncompressed_bytes | uv max_partition_bytes
+//! uv level | uv partition_deletions | uv static_rows
+//! u8 has_clustering_bounds | [clustering min_clustering | clustering max_clustering]
 //! ```
+//!
+//! `max_local_deletion_time_s` is [`NO_DELETION_TIME`] as soon as the SSTable
+//! holds one live cell, marker or counter that never expires (Cassandra's
+//! convention): only SSTables whose every datum expires or is a tombstone can
+//! be dropped whole once it is older than gc_grace. The clustering bounds cover
+//! rows and range-tombstone bounds (an empty prefix means unbounded) in the
+//! table's clustering order; partition deletions and static rows apply to every
+//! slice, so their counts tell reads when the bounds cannot be used to skip.
 
 use crate::commitlog::ReplayPosition;
-use crate::error::Result;
-use crate::mutation::codec::{get_sv, get_uv, put_sv, put_uv};
-use crate::mutation::{ColumnData, NO_DELETION_TIME, PartitionUpdate, Row};
+use crate::error::{Result, StorageError};
+use std::cmp::Ordering;
+
+use crate::mutation::codec::{
+    decode_clustering, encode_clustering, get_sv, get_u8, get_uv, put_sv, put_uv,
+};
+use crate::mutation::{
+    Clustering, ClusteringSlice, ColumnData, NO_DELETION_TIME, PartitionUpdate, Row,
+};
+use crate::schema::ClusteringComparator;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statistics {
@@ -30,6 +47,12 @@ pub struct Statistics {
     pub commitlog_upper_bound: ReplayPosition,
     pub uncompressed_bytes: u64,
     pub max_partition_bytes: u64,
+    /// Leveled compaction level (0 for flushes and other strategies).
+    pub level: u32,
+    pub partition_deletions: u64,
+    pub static_rows: u64,
+    /// Smallest and largest clustering (or range-tombstone bound) in clustering order.
+    pub clustering_bounds: Option<(Clustering, Clustering)>,
 }
 
 impl Default for Statistics {
@@ -47,6 +70,10 @@ impl Default for Statistics {
             commitlog_upper_bound: ReplayPosition::NONE,
             uncompressed_bytes: 0,
             max_partition_bytes: 0,
+            level: 0,
+            partition_deletions: 0,
+            static_rows: 0,
+            clustering_bounds: None,
         }
     }
 }
@@ -64,8 +91,45 @@ impl Statistics {
         }
     }
 
+    /// Cassandra's convention: data that never expires makes the maximum
+    /// local deletion time "never", so the SSTable is never fully expired.
+    fn never_expires(&mut self) {
+        self.max_local_deletion_time_s = NO_DELETION_TIME;
+    }
+
+    fn cover(&mut self, cmp: &ClusteringComparator, c: &Clustering) {
+        match &mut self.clustering_bounds {
+            None => self.clustering_bounds = Some((c.clone(), c.clone())),
+            Some((min, max)) => {
+                // An empty prefix is an unbounded range-tombstone end: keep it.
+                if !min.is_empty() && (c.is_empty() || cmp.compare(c, min) == Ordering::Less) {
+                    *min = c.clone();
+                }
+                if !max.is_empty() && (c.is_empty() || cmp.compare(c, max) == Ordering::Greater) {
+                    *max = c.clone();
+                }
+            }
+        }
+    }
+
+    /// Whether some row or range tombstone of this SSTable may fall in one of
+    /// `slices` (true when unknown). Partition-level data is checked separately.
+    pub fn may_intersect(&self, cmp: &ClusteringComparator, slices: &[ClusteringSlice]) -> bool {
+        let Some((min, max)) = &self.clustering_bounds else {
+            return false;
+        };
+        slices.is_empty()
+            || slices.iter().any(|s| {
+                (min.is_empty() || s.end.admits_as_end(cmp, min))
+                    && (max.is_empty() || s.start.admits_as_start(cmp, max))
+            })
+    }
+
     fn row(&mut self, row: &Row) {
         row.for_each_timestamp(|ts| self.timestamp(ts));
+        if row.marker.is_some_and(|m| !m.is_expiring()) {
+            self.never_expires();
+        }
         if !row.deletion.is_live() {
             self.tombstones += 1;
             self.deletion_time(row.deletion.local_deletion_time_s);
@@ -87,6 +151,8 @@ impl Statistics {
             for c in cells {
                 if c.is_tombstone() {
                     self.tombstones += 1;
+                } else if !c.is_expiring() {
+                    self.never_expires();
                 }
                 self.deletion_time(c.local_deletion_time_s);
             }
@@ -94,13 +160,19 @@ impl Statistics {
     }
 
     /// Accounts one partition of `encoded_bytes`.
-    pub fn add_partition(&mut self, p: &PartitionUpdate, encoded_bytes: u64) {
+    pub fn add_partition(
+        &mut self,
+        cmp: &ClusteringComparator,
+        p: &PartitionUpdate,
+        encoded_bytes: u64,
+    ) {
         self.partitions += 1;
         self.min_token = self.min_token.min(p.token);
         self.max_token = self.max_token.max(p.token);
         self.uncompressed_bytes += encoded_bytes;
         self.max_partition_bytes = self.max_partition_bytes.max(encoded_bytes);
         if !p.deletion.is_live() {
+            self.partition_deletions += 1;
             self.tombstones += 1;
             self.timestamp(p.deletion.marked_for_delete_at_us);
             self.deletion_time(p.deletion.local_deletion_time_s);
@@ -109,10 +181,16 @@ impl Statistics {
             self.tombstones += 1;
             self.timestamp(rt.deletion.marked_for_delete_at_us);
             self.deletion_time(rt.deletion.local_deletion_time_s);
+            self.cover(cmp, &rt.slice.start.prefix);
+            self.cover(cmp, &rt.slice.end.prefix);
+        }
+        if !p.static_row.is_empty() {
+            self.static_rows += 1;
         }
         self.row(&p.static_row);
-        for (_, row) in &p.rows {
+        for (clustering, row) in &p.rows {
             self.rows += 1;
+            self.cover(cmp, clustering);
             self.row(row);
         }
     }
@@ -131,11 +209,22 @@ impl Statistics {
         put_uv(out, self.commitlog_upper_bound.offset);
         put_uv(out, self.uncompressed_bytes);
         put_uv(out, self.max_partition_bytes);
+        put_uv(out, u64::from(self.level));
+        put_uv(out, self.partition_deletions);
+        put_uv(out, self.static_rows);
+        match &self.clustering_bounds {
+            None => out.push(0),
+            Some((min, max)) => {
+                out.push(1);
+                encode_clustering(min, out);
+                encode_clustering(max, out);
+            }
+        }
     }
 
     pub fn decode(mut body: &[u8]) -> Result<Self> {
         let b = &mut body;
-        Ok(Statistics {
+        let stats = Statistics {
             min_timestamp_us: get_sv(b)?,
             max_timestamp_us: get_sv(b)?,
             min_local_deletion_time_s: get_sv(b)?,
@@ -151,6 +240,32 @@ impl Statistics {
             },
             uncompressed_bytes: get_uv(b)?,
             max_partition_bytes: get_uv(b)?,
-        })
+            level: u32::try_from(get_uv(b)?)
+                .map_err(|_| StorageError::corrupt("sstable statistics", "level beyond u32"))?,
+            partition_deletions: get_uv(b)?,
+            static_rows: get_uv(b)?,
+            clustering_bounds: match get_u8(b)? {
+                0 => None,
+                1 => Some((decode_clustering(b)?, decode_clustering(b)?)),
+                f => {
+                    return Err(StorageError::corrupt(
+                        "sstable statistics",
+                        format!("bad clustering-bounds flag {f}"),
+                    ));
+                }
+            },
+        };
+        if !b.is_empty() {
+            return Err(StorageError::corrupt(
+                "sstable statistics",
+                "trailing bytes",
+            ));
+        }
+        Ok(stats)
+    }
+
+    /// Whether every datum has expired or is a tombstone older than `gc_before_s`.
+    pub fn fully_expired(&self, gc_before_s: i64) -> bool {
+        self.max_local_deletion_time_s < gc_before_s && self.partitions > 0
     }
 }

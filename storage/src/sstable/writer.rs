@@ -15,13 +15,15 @@
 //!   `u32 len | u32 crc32(entries) | entries`, entry = `bytes key | sv token | uv stream_offset | uv length`.
 //! * `Summary.db`: framed; `uv chunk_bytes | uv n_chunks | u64le chunk_offsets[n_chunks + 1]
 //!   | uv n_blocks | (bytes first_key | sv first_token | uv block_offset | uv block_len)*`.
-//! * `Filter.db`, `Statistics.db`: framed bloom filter and statistics.
+//! * `Filter.db`, `Statistics.db`, `Header.db`: framed bloom filter, statistics
+//!   and serialization header (`stats.rs`, `bloom.rs`, `header.rs`).
 //! * `TOC.txt`: component file names, one per line, then `crc32 <hex>` of those lines.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::bloom::BloomFilter;
+use super::header::SerializationHeader;
 use super::stats::Statistics;
 use super::{Component, component_path, frame};
 use crate::commitlog::ReplayPosition;
@@ -30,6 +32,7 @@ use crate::io::Disk;
 use crate::io::writer::AlignedWriter;
 use crate::mutation::PartitionUpdate;
 use crate::mutation::codec::{encode_partition, put_bytes, put_sv, put_uv};
+use crate::schema::ClusteringComparator;
 
 /// Uncompressed bytes per data chunk.
 pub const CHUNK_BYTES: usize = 64 << 10;
@@ -44,6 +47,9 @@ pub struct WriteOptions {
     pub bloom_filter_fp_chance: f64,
     pub expected_partitions: usize,
     pub commitlog_upper_bound: ReplayPosition,
+    /// Leveled compaction level recorded in the statistics.
+    pub level: u32,
+    pub header: SerializationHeader,
 }
 
 struct IndexBuilder {
@@ -118,11 +124,14 @@ impl DataWriter {
 
 async fn write_framed(
     disk: &dyn Disk,
-    path: &Path,
+    dir: &Path,
+    generation: u64,
     component: Component,
     body: &[u8],
 ) -> Result<()> {
-    let file = disk.create(path).await?;
+    let file = disk
+        .create(&component_path(dir, generation, component))
+        .await?;
     let mut w = AlignedWriter::new(file, WRITE_BLOCK_BYTES);
     w.write(&frame(component, body)).await?;
     w.finish().await?;
@@ -139,6 +148,138 @@ pub fn toc_text(generation: u64) -> String {
     format!("{lines}crc32 {crc:08x}\n")
 }
 
+/// Streams partitions (ring order, unique keys) into a new SSTable: flush
+/// and compaction push them one by one, so memory stays bounded by one chunk
+/// and the index/summary/filter being built.
+pub struct SSTableWriter<'d> {
+    disk: &'d dyn Disk,
+    dir: PathBuf,
+    generation: u64,
+    header: SerializationHeader,
+    comparator: ClusteringComparator,
+    data: DataWriter,
+    index: IndexBuilder,
+    filter: BloomFilter,
+    stats: Statistics,
+    stream_offset: u64,
+    encoded: Vec<u8>,
+}
+
+impl std::fmt::Debug for SSTableWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SSTableWriter")
+            .field("dir", &self.dir)
+            .field("generation", &self.generation)
+            .field("stream_offset", &self.stream_offset)
+            .finish()
+    }
+}
+
+impl<'d> SSTableWriter<'d> {
+    pub async fn create(disk: &'d dyn Disk, dir: &Path, options: &WriteOptions) -> Result<Self> {
+        let generation = options.generation;
+        let data_file = disk
+            .create(&component_path(dir, generation, Component::Data))
+            .await?;
+        Ok(SSTableWriter {
+            disk,
+            dir: dir.to_path_buf(),
+            generation,
+            comparator: options.header.comparator(),
+            header: options.header.clone(),
+            data: DataWriter {
+                writer: AlignedWriter::new(data_file, WRITE_BLOCK_BYTES),
+                pending: Vec::with_capacity(CHUNK_BYTES * 2),
+                chunk_offsets: Vec::new(),
+            },
+            index: IndexBuilder {
+                out: Vec::new(),
+                block: Vec::new(),
+                block_entries: 0,
+                block_first: None,
+                summary_blocks: Vec::new(),
+            },
+            filter: BloomFilter::new(options.expected_partitions, options.bloom_filter_fp_chance),
+            stats: Statistics {
+                commitlog_upper_bound: options.commitlog_upper_bound,
+                level: options.level,
+                ..Statistics::default()
+            },
+            stream_offset: 0,
+            encoded: Vec::new(),
+        })
+    }
+
+    /// Appends the next partition; partitions must come in ring order.
+    pub async fn append(&mut self, p: &PartitionUpdate) -> Result<()> {
+        self.encoded.clear();
+        encode_partition(p, &mut self.encoded);
+        let len = self.encoded.len() as u64;
+        self.index.add(&p.key, p.token, self.stream_offset, len);
+        self.filter.insert(&p.key);
+        self.stats.add_partition(&self.comparator, p, len);
+        self.data.push(&self.encoded).await?;
+        self.stream_offset += len;
+        Ok(())
+    }
+
+    /// Uncompressed partition bytes appended so far (output splitting).
+    pub fn uncompressed_bytes(&self) -> u64 {
+        self.stream_offset
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Writes the remaining components and, last, the TOC.
+    pub async fn finish(mut self) -> Result<Statistics> {
+        let (disk, dir, generation) = (self.disk, self.dir.as_path(), self.generation);
+        if !self.data.pending.is_empty() {
+            let chunk = std::mem::take(&mut self.data.pending);
+            self.data.write_chunk(&chunk).await?;
+        }
+        let data_len = self.data.writer.position();
+        self.data.chunk_offsets.push(data_len);
+        self.data.writer.finish().await?;
+        self.index.finish_block();
+        let index = &self.index;
+        write_framed(disk, dir, generation, Component::Index, &index.out).await?;
+        let mut summary = Vec::new();
+        put_uv(&mut summary, CHUNK_BYTES as u64);
+        put_uv(&mut summary, self.data.chunk_offsets.len() as u64 - 1);
+        for off in &self.data.chunk_offsets {
+            summary.extend_from_slice(&off.to_le_bytes());
+        }
+        put_uv(&mut summary, index.summary_blocks.len() as u64);
+        for (key, token, offset, len) in &index.summary_blocks {
+            put_bytes(&mut summary, key);
+            put_sv(&mut summary, *token);
+            put_uv(&mut summary, *offset);
+            put_uv(&mut summary, *len);
+        }
+        write_framed(disk, dir, generation, Component::Summary, &summary).await?;
+        let mut body = Vec::new();
+        self.filter.encode(&mut body);
+        write_framed(disk, dir, generation, Component::Filter, &body).await?;
+        let mut body = Vec::new();
+        self.stats.encode(&mut body);
+        write_framed(disk, dir, generation, Component::Statistics, &body).await?;
+        let mut body = Vec::new();
+        self.header.encode(&mut body);
+        write_framed(disk, dir, generation, Component::Header, &body).await?;
+        disk.sync_dir(dir).await?;
+        let toc = disk
+            .create(&component_path(dir, generation, Component::Toc))
+            .await?;
+        let mut w = AlignedWriter::new(Rc::clone(&toc), 4096);
+        w.write(toc_text(generation).as_bytes()).await?;
+        w.finish().await?;
+        disk.sync_dir(dir).await?;
+        Ok(self.stats)
+    }
+}
+
 /// Writes an SSTable of `partitions` (ring order, unique keys) into `dir`.
 /// Returns its statistics; open it with [`super::SSTable::open`].
 pub async fn write_sstable(
@@ -147,99 +288,9 @@ pub async fn write_sstable(
     options: &WriteOptions,
     partitions: impl IntoIterator<Item = PartitionUpdate>,
 ) -> Result<Statistics> {
-    let generation = options.generation;
-    let data_file = disk
-        .create(&component_path(dir, generation, Component::Data))
-        .await?;
-    let mut data = DataWriter {
-        writer: AlignedWriter::new(data_file, WRITE_BLOCK_BYTES),
-        pending: Vec::with_capacity(CHUNK_BYTES * 2),
-        chunk_offsets: Vec::new(),
-    };
-    let mut index = IndexBuilder {
-        out: Vec::new(),
-        block: Vec::new(),
-        block_entries: 0,
-        block_first: None,
-        summary_blocks: Vec::new(),
-    };
-    let mut filter = BloomFilter::new(options.expected_partitions, options.bloom_filter_fp_chance);
-    let mut stats = Statistics {
-        commitlog_upper_bound: options.commitlog_upper_bound,
-        ..Statistics::default()
-    };
-    let mut stream_offset = 0u64;
-    let mut encoded = Vec::new();
+    let mut writer = SSTableWriter::create(disk, dir, options).await?;
     for p in partitions {
-        encoded.clear();
-        encode_partition(&p, &mut encoded);
-        index.add(&p.key, p.token, stream_offset, encoded.len() as u64);
-        filter.insert(&p.key);
-        stats.add_partition(&p, encoded.len() as u64);
-        data.push(&encoded).await?;
-        stream_offset += encoded.len() as u64;
+        writer.append(&p).await?;
     }
-    if !data.pending.is_empty() {
-        let chunk = std::mem::take(&mut data.pending);
-        data.write_chunk(&chunk).await?;
-    }
-    let data_len = data.writer.position();
-    data.chunk_offsets.push(data_len);
-    data.writer.finish().await?;
-    index.finish_block();
-
-    write_framed(
-        disk,
-        &component_path(dir, generation, Component::Index),
-        Component::Index,
-        &index.out,
-    )
-    .await?;
-    let mut summary = Vec::new();
-    put_uv(&mut summary, CHUNK_BYTES as u64);
-    put_uv(&mut summary, data.chunk_offsets.len() as u64 - 1);
-    for off in &data.chunk_offsets {
-        summary.extend_from_slice(&off.to_le_bytes());
-    }
-    put_uv(&mut summary, index.summary_blocks.len() as u64);
-    for (key, token, offset, len) in &index.summary_blocks {
-        put_bytes(&mut summary, key);
-        put_sv(&mut summary, *token);
-        put_uv(&mut summary, *offset);
-        put_uv(&mut summary, *len);
-    }
-    write_framed(
-        disk,
-        &component_path(dir, generation, Component::Summary),
-        Component::Summary,
-        &summary,
-    )
-    .await?;
-    let mut body = Vec::new();
-    filter.encode(&mut body);
-    write_framed(
-        disk,
-        &component_path(dir, generation, Component::Filter),
-        Component::Filter,
-        &body,
-    )
-    .await?;
-    let mut body = Vec::new();
-    stats.encode(&mut body);
-    write_framed(
-        disk,
-        &component_path(dir, generation, Component::Statistics),
-        Component::Statistics,
-        &body,
-    )
-    .await?;
-    disk.sync_dir(dir).await?;
-    let toc = disk
-        .create(&component_path(dir, generation, Component::Toc))
-        .await?;
-    let mut w = AlignedWriter::new(Rc::clone(&toc), 4096);
-    w.write(toc_text(generation).as_bytes()).await?;
-    w.finish().await?;
-    disk.sync_dir(dir).await?;
-    Ok(stats)
+    writer.finish().await
 }

@@ -10,7 +10,7 @@ use sibyl_storage::commitlog::SyncMode;
 use sibyl_storage::engine::{EngineConfig, ShardEngine};
 use sibyl_storage::io::sim::SimDisk;
 use sibyl_storage::query::{ReadCommand, TokenRange};
-use sibyl_storage::schema::ClusteringOrder;
+use sibyl_storage::schema::{ClusteringOrder, CompactionOptions};
 use sibyl_storage::testing::run;
 
 use crate::model::{self, Op};
@@ -20,6 +20,7 @@ enum Step {
     Write(Op),
     Flush,
     Compact,
+    StrategyCompact,
     Restart,
 }
 
@@ -28,6 +29,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         20 => model::op_strategy(4).prop_map(Step::Write),
         2 => Just(Step::Flush),
         1 => Just(Step::Compact),
+        2 => Just(Step::StrategyCompact),
         1 => Just(Step::Restart),
     ]
 }
@@ -39,7 +41,41 @@ fn config() -> EngineConfig {
     c.commitlog.sync = SyncMode::Batch;
     c.commitlog.segment_size_bytes = 64 << 10;
     c.memtable_budget_bytes = 4 << 10;
+    // Compactions run as explicit steps so a simulated crash (dropping the
+    // engine) cannot leave one running against the reopened engine.
+    c.compaction.background = false;
+    c.compaction.throughput_mb_per_s = 0.0;
     c
+}
+
+/// The table's `compaction` option for strategy `n`, with thresholds small
+/// enough that a few flushes trigger work.
+pub fn compaction_options(n: u8) -> CompactionOptions {
+    let (class, options): (&str, &[(&str, &str)]) = match n % 3 {
+        0 => (
+            "SizeTieredCompactionStrategy",
+            &[("min_threshold", "2"), ("max_threshold", "4")],
+        ),
+        1 => (
+            "LeveledCompactionStrategy",
+            &[("sstable_size_in_mb", "0.004"), ("fanout_size", "2")],
+        ),
+        _ => (
+            "TimeWindowCompactionStrategy",
+            &[
+                ("compaction_window_unit", "MINUTES"),
+                ("compaction_window_size", "1"),
+                ("min_threshold", "2"),
+            ],
+        ),
+    };
+    CompactionOptions {
+        class: class.into(),
+        options: options
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
 }
 
 async fn check_all(engine: &ShardEngine, ops: &[Op]) -> Result<(), TestCaseError> {
@@ -86,7 +122,12 @@ async fn check_all(engine: &ShardEngine, ops: &[Op]) -> Result<(), TestCaseError
     Ok(())
 }
 
-fn run_steps(steps: Vec<Step>, desc: bool, gc_grace_zero: bool) -> Result<(), TestCaseError> {
+fn run_steps(
+    steps: Vec<Step>,
+    desc: bool,
+    gc_grace_zero: bool,
+    strategy: u8,
+) -> Result<(), TestCaseError> {
     run(move || async move {
         let order = if desc {
             ClusteringOrder::Desc
@@ -94,6 +135,7 @@ fn run_steps(steps: Vec<Step>, desc: bool, gc_grace_zero: bool) -> Result<(), Te
             ClusteringOrder::Asc
         };
         let mut schema = model::schema(order);
+        schema.options.compaction = compaction_options(strategy);
         if gc_grace_zero {
             schema.options.gc_grace_seconds = 0;
         }
@@ -113,6 +155,12 @@ fn run_steps(steps: Vec<Step>, desc: bool, gc_grace_zero: bool) -> Result<(), Te
                 // (Cassandra's gc_grace hazard, which the model does not model),
                 // so mid-run compactions purge nothing; a final one below does.
                 Step::Compact => engine.compact(model::TABLE, 0).await.expect("compact"),
+                Step::StrategyCompact => {
+                    engine
+                        .run_compactions(model::TABLE, 0)
+                        .await
+                        .expect("strategy compaction");
+                }
                 Step::Restart => {
                     drop(engine);
                     disk.crash_process();
@@ -141,7 +189,8 @@ proptest! {
         steps in proptest::collection::vec(step_strategy(), 0..60),
         desc: bool,
         gc_grace_zero: bool,
+        strategy in 0u8..3,
     ) {
-        run_steps(steps, desc, gc_grace_zero)?;
+        run_steps(steps, desc, gc_grace_zero, strategy)?;
     }
 }
