@@ -18,6 +18,19 @@ fi
 echo "== Fuzz targets (bounded, stable toolchain)"
 timeout 900 ./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
+cargo build --bin sibyl -j 2
+export SIBYL_BIN="$PWD/target/debug/sibyl"
+
+echo "== Node.js client"
+nodedir=target/node-clients
+if ! cmp -s server/tests/node/package.json "$nodedir/package.json" 2>/dev/null; then
+  rm -rf "$nodedir" && mkdir -p "$nodedir"
+  cp server/tests/node/package.json "$nodedir/"
+  (cd "$nodedir" && npm install --no-audit --no-fund --silent)
+fi
+cp server/tests/node/*.test.mjs "$nodedir/"
+timeout 300 node --test "$nodedir"/*.test.mjs
+
 echo "== Python clients"
 venv=target/pyvenv
 requirements=server/tests/python/requirements.txt
@@ -27,5 +40,4 @@ if ! cmp -s "$requirements" "$venv/.installed" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$venv/.installed"
 fi
-cargo build --bin sibyl -j 2
-SIBYL_BIN="$PWD/target/debug/sibyl" timeout 900 "$venv/bin/python" -m pytest -q -p no:cacheprovider server/tests/python
+timeout 900 "$venv/bin/python" -m pytest -q -p no:cacheprovider server/tests/python

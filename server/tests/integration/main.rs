@@ -6,8 +6,8 @@
 mod bad_input;
 mod client;
 mod handshake;
+mod in_process;
 mod node;
-mod out_of_order;
 mod real_drivers;
 mod shard_aware;
 mod sharding;

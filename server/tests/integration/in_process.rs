@@ -1,13 +1,18 @@
-//! Many streams on one connection: requests run concurrently and are answered
-//! as they finish, and the in-flight bound makes the reader wait. Runs the
-//! transport in-process with a processor whose statements take chosen times.
+//! The transport run in-process with a processor whose statements take chosen
+//! times: many streams on one connection run concurrently and are answered as
+//! they finish, the in-flight bound makes the reader wait, and events reach
+//! the connections that registered for them, on stream -1.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use sibyl_protocol::Version;
 use sibyl_protocol::request::{Batch, Execute, Prepare, Query};
-use sibyl_protocol::response::ErrorResponse;
+use sibyl_protocol::request::{Register, Request};
+use sibyl_protocol::response::{
+    ErrorResponse, Event, Response, SchemaChange, SchemaChangeTarget, SchemaChangeType,
+    StatusChange,
+};
 use sibyl_server::cql3::{ProcessorResponse, QueryProcessor, RequestContext};
 use sibyl_server::dht::Sharder;
 use sibyl_server::shard::StopSignal;
@@ -44,6 +49,7 @@ impl QueryProcessor for SleepyProcessor {
 struct InProcessServer {
     addr: SocketAddr,
     stop: flume::Sender<()>,
+    events: flume::Sender<Event>,
     handle: Option<glommio::ExecutorJoinHandle<()>>,
 }
 
@@ -56,6 +62,7 @@ impl InProcessServer {
         let listeners = listeners.per_shard.pop().expect("one shard");
         let handoff = Handoff::build(1).pop().expect("one shard");
         let (stop_tx, stop_rx) = flume::bounded::<()>(1);
+        let (events_tx, events_rx) = flume::bounded::<Event>(16);
         let handle = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
             .io_memory(512 << 10)
             .spawn(move || async move {
@@ -67,6 +74,13 @@ impl InProcessServer {
                     SleepyProcessor,
                     stop.clone(),
                 );
+                let publisher = transport.clone();
+                glommio::spawn_local(async move {
+                    while let Ok(event) = events_rx.recv_async().await {
+                        publisher.events.publish(&event);
+                    }
+                })
+                .detach();
                 glommio::spawn_local(async move {
                     let _ = stop_rx.recv_async().await;
                     stop.stop();
@@ -78,6 +92,7 @@ impl InProcessServer {
         Self {
             addr,
             stop: stop_tx,
+            events: events_tx,
             handle: Some(handle),
         }
     }
@@ -156,4 +171,62 @@ fn the_in_flight_bound_makes_the_connection_wait() {
     );
     let order: Vec<i16> = replies.iter().map(|(s, _)| *s).collect();
     assert_eq!(order, vec![1, 2, 3]);
+}
+
+#[test]
+fn events_go_on_stream_minus_one_to_registered_connections_only() {
+    let server = InProcessServer::start(8);
+    let mut schema_only = RawClient::connect(server.addr, Version::V4);
+    schema_only.handshake(None);
+    schema_only.send(
+        2,
+        &Request::Register(Register {
+            events: vec!["SCHEMA_CHANGE"],
+        }),
+    );
+    assert!(matches!(
+        schema_only.recv().expect("READY").response,
+        Response::Ready
+    ));
+    let mut v5_status = RawClient::connect(server.addr, Version::V5);
+    v5_status.handshake(Some(sibyl_protocol::Compression::Lz4));
+    v5_status.send(
+        2,
+        &Request::Register(Register {
+            events: vec!["STATUS_CHANGE", "SCHEMA_CHANGE"],
+        }),
+    );
+    assert!(matches!(
+        v5_status.recv().expect("READY").response,
+        Response::Ready
+    ));
+
+    let schema_change = Event::SchemaChange(SchemaChange {
+        change: SchemaChangeType::Created,
+        target: SchemaChangeTarget::Table {
+            keyspace: "ks".into(),
+            table: "t".into(),
+        },
+    });
+    let status = Event::StatusChange {
+        change: StatusChange::Down,
+        address: "127.0.0.2:9042".parse().unwrap(),
+    };
+    server.events.send(status.clone()).unwrap();
+    server.events.send(schema_change.clone()).unwrap();
+
+    for (client, expected) in [
+        (&mut v5_status, vec![status, schema_change.clone()]),
+        (&mut schema_only, vec![schema_change]),
+    ] {
+        for event in expected {
+            let reply = client.recv().expect("event");
+            assert_eq!(reply.header.stream, -1);
+            assert_eq!(reply.response, Response::Event(event));
+        }
+    }
+    // Nothing else was queued for the schema-only connection: a request now
+    // gets its own answer next, not a STATUS_CHANGE.
+    schema_only.send(5, &Request::Options);
+    assert_eq!(schema_only.recv().expect("reply").header.stream, 5);
 }
