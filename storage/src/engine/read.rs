@@ -8,12 +8,19 @@ use std::rc::Rc;
 
 use super::table::Table;
 use crate::error::Result;
-use crate::mutation::Partition;
+use crate::mutation::{ClusteringSlice, Partition};
 use crate::query::filter::{Limits, filter_partition};
 use crate::query::{PartitionSelection, ReadCommand, ReadResult, TokenRange};
 
-/// Merges every source's version of one partition.
-pub async fn merged_partition(table: &Table, token: i64, key: &[u8]) -> Result<Option<Partition>> {
+/// Merges every source's version of one partition. SSTables whose rows and
+/// range tombstones all lie outside `slices` (statistics' clustering bounds)
+/// and that hold no partition-level data are skipped; empty `slices` = all.
+pub async fn merged_partition(
+    table: &Table,
+    token: i64,
+    key: &[u8],
+    slices: &[ClusteringSlice],
+) -> Result<Option<Partition>> {
     let mut merged = Partition::empty(key.to_vec(), token, Rc::clone(&table.comparator));
     let mut found = false;
     let memtables: Vec<_> = std::iter::once(Rc::clone(&table.memtable.borrow()))
@@ -27,6 +34,14 @@ pub async fn merged_partition(table: &Table, token: i64, key: &[u8]) -> Result<O
     }
     let sstables: Vec<_> = table.sstables.borrow().clone();
     for sst in sstables {
+        let stats = &sst.stats;
+        if !slices.is_empty()
+            && stats.partition_deletions == 0
+            && stats.static_rows == 0
+            && !stats.may_intersect(&table.comparator, slices)
+        {
+            continue;
+        }
         if let Some(update) = sst.get(token, key).await? {
             merged.apply(&update);
             found = true;
@@ -81,7 +96,7 @@ pub async fn execute(table: &Table, cmd: &ReadCommand) -> Result<ReadResult> {
         if limits.rows_left == 0 {
             break;
         }
-        let Some(partition) = merged_partition(table, token, &key).await? else {
+        let Some(partition) = merged_partition(table, token, &key, &cmd.slices).await? else {
             continue;
         };
         let (part, stopped) = filter_partition(&partition, cmd, &mut limits, resume);

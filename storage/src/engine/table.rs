@@ -106,6 +106,15 @@ impl Table {
         self.memtable.borrow().borrow().size_bytes()
     }
 
+    /// What compaction strategies see of the live SSTables.
+    pub fn sstable_infos(&self) -> Vec<crate::compaction::SSTableInfo> {
+        self.sstables
+            .borrow()
+            .iter()
+            .map(|s| crate::compaction::SSTableInfo::of(s))
+            .collect()
+    }
+
     pub fn sstable_count(&self) -> usize {
         self.sstables.borrow().len()
     }

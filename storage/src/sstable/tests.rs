@@ -145,3 +145,46 @@ fn missing_toc_means_not_an_sstable() {
         assert!(SSTable::open(&disk, dir, 5).await.is_err());
     });
 }
+
+#[test]
+fn clustering_bounds_let_reads_skip_sstables() {
+    use crate::mutation::{Bound, ClusteringSlice};
+    use crate::schema::{ClusteringComparator, ClusteringOrder, ValueType};
+    let c = |i: i32| vec![i.to_be_bytes().to_vec()];
+    for order in [ClusteringOrder::Asc, ClusteringOrder::Desc] {
+        let cmp = ClusteringComparator {
+            components: vec![(ValueType::Int, order)],
+        };
+        let mut stats = Statistics::default();
+        let row = || Row::default().with_cell(1, Cell::live(1, vec![1]));
+        let p = PartitionUpdate::new(b"k".to_vec(), 1)
+            .with_row(c(5), row())
+            .with_row(c(9), row());
+        stats.add_partition(&cmp, &p, 10);
+        let mut bytes = Vec::new();
+        stats.encode(&mut bytes);
+        assert_eq!(Statistics::decode(&bytes).unwrap(), stats);
+        let from = |b: Bound| ClusteringSlice {
+            start: b,
+            end: Bound::UNBOUNDED,
+        };
+        let to = |b: Bound| ClusteringSlice {
+            start: Bound::UNBOUNDED,
+            end: b,
+        };
+        assert!(stats.may_intersect(&cmp, &[ClusteringSlice::exact(c(5))]));
+        assert!(stats.may_intersect(&cmp, &[ClusteringSlice::exact(c(7))]));
+        assert!(stats.may_intersect(&cmp, &[]));
+        assert!(!stats.may_intersect(&cmp, &[ClusteringSlice::exact(c(4))]));
+        assert!(!stats.may_intersect(&cmp, &[ClusteringSlice::exact(c(10))]));
+        // "After the largest" depends on the order: 9 is largest ASC, 5 DESC.
+        let (largest, smallest) = match order {
+            ClusteringOrder::Asc => (9, 5),
+            ClusteringOrder::Desc => (5, 9),
+        };
+        assert!(!stats.may_intersect(&cmp, &[from(Bound::exclusive(c(largest)))]));
+        assert!(stats.may_intersect(&cmp, &[from(Bound::inclusive(c(largest)))]));
+        assert!(!stats.may_intersect(&cmp, &[to(Bound::exclusive(c(smallest)))]));
+        assert!(stats.may_intersect(&cmp, &[to(Bound::inclusive(c(smallest)))]));
+    }
+}
