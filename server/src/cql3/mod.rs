@@ -1,7 +1,10 @@
 //! CQL execution. For now only the interface the transport calls
 //! ([`QueryProcessor`]); the language itself arrives with the CQL issue.
 
+mod error;
 mod query_processor;
+
+pub use error::{CqlError, CqlResult};
 
 pub use query_processor::{
     ClientState, NotImplementedProcessor, ProcessorResponse, QueryProcessor, RequestContext,

@@ -14,8 +14,9 @@ use std::net::SocketAddr;
 
 use sibyl_protocol::Version;
 use sibyl_protocol::request::{Batch, Execute, Prepare, Query};
-use sibyl_protocol::response::{ErrorResponse, ResultBody};
+use sibyl_protocol::response::ResultBody;
 
+use super::CqlError;
 use crate::shard::ShardId;
 
 /// Per-connection state that statements read and change (`USE ks`).
@@ -44,7 +45,7 @@ pub struct RequestContext<'a> {
 /// What the processor answers: a result or an error, plus frame extras.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessorResponse {
-    pub result: Result<ResultBody, ErrorResponse>,
+    pub result: Result<ResultBody, CqlError>,
     pub warnings: Vec<String>,
     pub tracing_id: Option<[u8; 16]>,
 }
@@ -58,7 +59,7 @@ impl ProcessorResponse {
         }
     }
 
-    pub fn error(error: ErrorResponse) -> Self {
+    pub fn error(error: CqlError) -> Self {
         Self {
             result: Err(error),
             warnings: Vec::new(),
@@ -97,9 +98,7 @@ pub trait QueryProcessor: 'static {
 pub struct NotImplementedProcessor;
 
 fn not_implemented(what: &str) -> ProcessorResponse {
-    ProcessorResponse::error(ErrorResponse::invalid(format!(
-        "{what} is not implemented yet"
-    )))
+    ProcessorResponse::error(CqlError::invalid(format!("{what} is not implemented yet")))
 }
 
 impl QueryProcessor for NotImplementedProcessor {
@@ -117,12 +116,9 @@ impl QueryProcessor for NotImplementedProcessor {
 
     async fn execute(&self, _ctx: &RequestContext<'_>, execute: &Execute<'_>) -> ProcessorResponse {
         // Nothing is ever prepared, so the honest answer is UNPREPARED.
-        ProcessorResponse::error(ErrorResponse::new(
-            sibyl_protocol::response::ErrorKind::Unprepared {
-                id: execute.id.to_vec(),
-            },
-            "Prepared query with ID not found",
-        ))
+        ProcessorResponse::error(CqlError::Unprepared {
+            id: execute.id.to_vec(),
+        })
     }
 
     async fn batch(&self, _ctx: &RequestContext<'_>, _batch: &Batch<'_>) -> ProcessorResponse {

@@ -520,7 +520,7 @@ impl<P: QueryProcessor> Connection<P> {
                     };
                     let message = match response.result {
                         Ok(result) => Response::Result(result),
-                        Err(error) => Response::Error(error),
+                        Err(error) => Response::Error(super::errors::to_error_response(&error)),
                     };
                     conn.push(version, header.stream, compression, &message, &extras);
                 }

@@ -8,6 +8,7 @@
 
 mod config;
 mod connection;
+mod errors;
 mod events;
 mod inbox;
 mod listener;
@@ -16,5 +17,6 @@ mod outbox;
 
 pub use config::TransportConfig;
 pub use connection::ConnectionStats;
+pub use errors::to_error_response;
 pub use events::EventRegistry;
 pub use listener::{BoundListeners, Handoff, ShardTransport, bind_listeners, serve_shard};

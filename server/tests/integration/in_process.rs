@@ -10,10 +10,9 @@ use sibyl_protocol::Version;
 use sibyl_protocol::request::{Batch, Execute, Prepare, Query};
 use sibyl_protocol::request::{Register, Request};
 use sibyl_protocol::response::{
-    ErrorResponse, Event, Response, SchemaChange, SchemaChangeTarget, SchemaChangeType,
-    StatusChange,
+    Event, Response, SchemaChange, SchemaChangeTarget, SchemaChangeType, StatusChange,
 };
-use sibyl_server::cql3::{ProcessorResponse, QueryProcessor, RequestContext};
+use sibyl_server::cql3::{CqlError, ProcessorResponse, QueryProcessor, RequestContext};
 use sibyl_server::dht::Sharder;
 use sibyl_server::shard::StopSignal;
 use sibyl_server::transport::{
@@ -33,16 +32,16 @@ impl QueryProcessor for SleepyProcessor {
             .parse()
             .unwrap_or(0);
         glommio::timer::sleep(Duration::from_millis(ms)).await;
-        ProcessorResponse::error(ErrorResponse::invalid(format!("slept {ms}")))
+        ProcessorResponse::error(CqlError::invalid(format!("slept {ms}")))
     }
     async fn prepare(&self, _ctx: &RequestContext<'_>, _p: &Prepare<'_>) -> ProcessorResponse {
-        ProcessorResponse::error(ErrorResponse::invalid("no"))
+        ProcessorResponse::error(CqlError::invalid("no"))
     }
     async fn execute(&self, _ctx: &RequestContext<'_>, _e: &Execute<'_>) -> ProcessorResponse {
-        ProcessorResponse::error(ErrorResponse::invalid("no"))
+        ProcessorResponse::error(CqlError::invalid("no"))
     }
     async fn batch(&self, _ctx: &RequestContext<'_>, _b: &Batch<'_>) -> ProcessorResponse {
-        ProcessorResponse::error(ErrorResponse::invalid("no"))
+        ProcessorResponse::error(CqlError::invalid("no"))
     }
 }
 
