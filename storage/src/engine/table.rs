@@ -52,6 +52,11 @@ impl Table {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
+            if name.starts_with("sb-") && name.ends_with(".tmp") {
+                // A TOC that was being written when the process died.
+                disk.remove(&path).await?;
+                continue;
+            }
             if let Some((generation, suffix)) = parse_generation(name) {
                 let is_toc = suffix == Component::Toc.file_suffix();
                 match generations.iter_mut().find(|(g, _)| *g == generation) {

@@ -269,12 +269,15 @@ impl<'d> SSTableWriter<'d> {
         self.header.encode(&mut body);
         write_framed(disk, dir, generation, Component::Header, &body).await?;
         disk.sync_dir(dir).await?;
-        let toc = disk
-            .create(&component_path(dir, generation, Component::Toc))
-            .await?;
+        // The TOC appears atomically (write, sync, rename): a crash while
+        // writing it must leave no TOC rather than a partial one.
+        let toc_path = component_path(dir, generation, Component::Toc);
+        let tmp = toc_path.with_extension("txt.tmp");
+        let toc = disk.create(&tmp).await?;
         let mut w = AlignedWriter::new(Rc::clone(&toc), 4096);
         w.write(toc_text(generation).as_bytes()).await?;
         w.finish().await?;
+        disk.rename(&tmp, &toc_path).await?;
         disk.sync_dir(dir).await?;
         Ok(self.stats)
     }

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod compaction;
+mod crash;
 mod engine_model;
+mod faults;
 mod model;
 mod mutation_model;
