@@ -92,6 +92,11 @@ impl BloomFilter {
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| bad("truncated"))?,
         );
+        // `new` never makes more than 20; a corrupt count must not make
+        // every lookup loop for billions of iterations.
+        if num_hashes == 0 || num_hashes > 64 {
+            return Err(bad("hash count out of range"));
+        }
         let rest = body.get(12..).unwrap_or_default();
         if num_bits % 64 != 0 || rest.len() as u64 != num_bits / 8 || num_bits == 0 {
             return Err(bad("bit count does not match the body"));

@@ -308,3 +308,38 @@ fn background_compaction_runs_after_flushes_and_stops_on_close() {
         engine.close().await.unwrap();
     });
 }
+
+#[test]
+fn snapshot_hard_links_survive_compaction() {
+    run(|| async {
+        let disk = SimDisk::new(10);
+        let engine = open(&disk, config(), &schema(0, 864_000)).await;
+        for round in 0..3 {
+            engine
+                .apply(&write(1, round, Cell::live(1, vec![1])))
+                .await
+                .unwrap();
+            engine.flush(TABLE).await.unwrap();
+        }
+        engine
+            .apply(&write(2, 0, Cell::live(1, vec![2])))
+            .await
+            .unwrap();
+        assert_eq!(engine.snapshot("before").await.unwrap(), 4, "flushes first");
+        assert!(engine.snapshot("../escape").await.is_err());
+        let dir = engine.table(TABLE).unwrap().dir.clone();
+        engine.compact(TABLE, 0).await.unwrap();
+        let snap = dir.join("snapshots").join("before");
+        let files = disk.list(&snap).unwrap();
+        assert_eq!(
+            files.len(),
+            4 * sibyl_storage::sstable::Component::ALL.len()
+        );
+        // The snapshot is a loadable table directory of its own.
+        let sst = sibyl_storage::sstable::SSTable::open(&disk, &snap, 1)
+            .await
+            .unwrap();
+        assert_eq!(sst.stats.partitions, 1);
+        assert_eq!(rows(&engine, 1, 0).await, 3);
+    });
+}

@@ -3,6 +3,7 @@
 
 mod compaction;
 mod crash;
+mod decoders;
 mod engine_model;
 mod faults;
 mod model;

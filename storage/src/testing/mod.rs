@@ -38,6 +38,8 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir_in(base).unwrap()
 }
 
+pub mod decoders;
+
 /// The workload shared by the SIGKILL crash test and its child process.
 pub mod crash {
     use crate::engine::EngineConfig;

@@ -1,0 +1,6 @@
+//! Fuzz target: `sibyl_storage::testing::decoders::sstable_statistics` must never panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    sibyl_storage::testing::decoders::sstable_statistics(data);
+});
