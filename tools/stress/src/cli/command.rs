@@ -150,8 +150,8 @@ pub(super) fn apply_command_args(
             let duration = parse_duration(v)
                 .ok_or_else(|| StressError::usage(format!("Invalid duration: {v}")))?;
             settings.duration = Some(duration);
-        } else if let Some(v) = lower.strip_prefix("cl=") {
-            settings.consistency = parse_consistency(v)?;
+        } else if lower.starts_with("cl=") {
+            settings.consistency = parse_consistency(arg.get(3..).unwrap_or_default())?;
         } else if lower == "no-warmup" {
             settings.warmup = false;
         } else if lower == "verify" {

@@ -89,6 +89,10 @@ impl Answerer {
     }
 
     fn prepare(&self, text: &str) -> Result<Prepared, ErrorResponse> {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("system.") || lower.contains("system_schema.") {
+            return Err(ErrorResponse::invalid("mock: system tables are not served"));
+        }
         let targets = bind_targets(text)
             .ok_or_else(|| ErrorResponse::syntax(format!("mock cannot prepare: {text}")))?;
         let keyspace = targets
