@@ -310,3 +310,228 @@ fn random_fragment_soup_never_panics() {
         let _ = parse(&text);
     }
 }
+
+/// Parser.g's `unreserved_keyword` (basic ones, native types and the extras).
+const UNRESERVED: &[&str] = &[
+    "key",
+    "keys",
+    "as",
+    "cluster",
+    "clustering",
+    "compact",
+    "storage",
+    "tables",
+    "type",
+    "types",
+    "values",
+    "map",
+    "list",
+    "filtering",
+    "permission",
+    "permissions",
+    "keyspaces",
+    "all",
+    "user",
+    "users",
+    "role",
+    "roles",
+    "superuser",
+    "superusers",
+    "nosuperuser",
+    "login",
+    "nologin",
+    "options",
+    "password",
+    "exists",
+    "custom",
+    "trigger",
+    "contains",
+    "static",
+    "frozen",
+    "tuple",
+    "function",
+    "functions",
+    "aggregate",
+    "aggregates",
+    "sfunc",
+    "stype",
+    "finalfunc",
+    "initcond",
+    "returns",
+    "language",
+    "called",
+    "input",
+    "like",
+    "per",
+    "partition",
+    "group",
+    "default",
+    "unset",
+    "vector",
+    "ann",
+    "between",
+    "ttl",
+    "count",
+    "writetime",
+    "maxwritetime",
+    "cast",
+    "json",
+    "distinct",
+    "ascii",
+    "bigint",
+    "blob",
+    "boolean",
+    "counter",
+    "decimal",
+    "double",
+    "duration",
+    "float",
+    "inet",
+    "int",
+    "smallint",
+    "text",
+    "timestamp",
+    "tinyint",
+    "uuid",
+    "varchar",
+    "varint",
+    "timeuuid",
+    "date",
+    "time",
+];
+
+#[test]
+fn unreserved_keywords_are_identifiers() {
+    for word in UNRESERVED {
+        for text in [
+            format!("SELECT {word} FROM t WHERE {word} = 1"),
+            format!("CREATE TABLE {word} ({word} int PRIMARY KEY)"),
+            format!("UPDATE t SET {word} = 1 WHERE k = 1"),
+            format!("INSERT INTO ks.{word} ({word}) VALUES (1)"),
+        ] {
+            let statement =
+                parse_statement(&text).unwrap_or_else(|error| panic!("{text}: {error}"));
+            let rendered = statement.to_string();
+            assert_eq!(
+                parse_statement(&rendered).as_ref(),
+                Ok(&statement),
+                "{rendered}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reserved_keywords_need_quotes() {
+    for word in [
+        "add",
+        "allow",
+        "alter",
+        "and",
+        "apply",
+        "asc",
+        "authorize",
+        "batch",
+        "begin",
+        "by",
+        "columnfamily",
+        "create",
+        "delete",
+        "desc",
+        "describe",
+        "drop",
+        "entries",
+        "execute",
+        "from",
+        "full",
+        "grant",
+        "if",
+        "in",
+        "index",
+        "infinity",
+        "insert",
+        "into",
+        "is",
+        "keyspace",
+        "limit",
+        "materialized",
+        "modify",
+        "nan",
+        "norecursive",
+        "not",
+        "null",
+        "of",
+        "on",
+        "or",
+        "order",
+        "primary",
+        "rename",
+        "revoke",
+        "schema",
+        "select",
+        "set",
+        "table",
+        "to",
+        "token",
+        "truncate",
+        "unlogged",
+        "update",
+        "use",
+        "using",
+        "view",
+        "where",
+        "with",
+    ] {
+        let bare = format!("CREATE TABLE t ({word} int PRIMARY KEY)");
+        assert!(parse_statement(&bare).is_err(), "{bare}");
+        let quoted = format!("CREATE TABLE t (\"{word}\" int PRIMARY KEY)");
+        let statement =
+            parse_statement(&quoted).unwrap_or_else(|error| panic!("{quoted}: {error}"));
+        assert_eq!(statement.to_string(), quoted);
+    }
+}
+
+#[test]
+fn reserved_identifier_error_names_the_token() {
+    let error = parse_statement("CREATE TABLE select (a int PRIMARY KEY)").expect_err("reserved");
+    assert_eq!(
+        error.message,
+        "line 1:13 no viable alternative at input 'select' (CREATE TABLE [select]...)"
+    );
+}
+
+#[test]
+fn named_markers_render_and_keep_order() {
+    let parsed =
+        parse("UPDATE t USING TTL :ttl SET v = :\"Value\" WHERE k = ? IF v = ?").expect("parses");
+    let names: Vec<_> = parsed
+        .bind_markers
+        .iter()
+        .map(|m| m.name.as_deref())
+        .collect();
+    assert_eq!(names, vec![Some("ttl"), Some("Value"), None, None]);
+    assert_eq!(
+        parsed.statement.to_string(),
+        "UPDATE t USING TTL :ttl SET v = :\"Value\" WHERE k = ? IF v = ?"
+    );
+}
+
+#[test]
+fn long_snippets_are_elided_at_both_ends() {
+    let error = parse_statement(
+        "SELECT a, b, c, d, e, f, g, h, i, j, k, l FROM t WHERE a = 1 LIMIT x ALLOW FILTERING",
+    )
+    .expect_err("bad limit");
+    assert!(
+        error
+            .message
+            .starts_with("line 1:67 mismatched input 'x' expecting INTEGER (..."),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.ends_with("LIMIT [x]...)"),
+        "{}",
+        error.message
+    );
+}
