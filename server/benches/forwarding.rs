@@ -33,7 +33,7 @@ async fn time_calls(mesh: &Rc<ShardMesh>, target: usize, calls: usize, concurren
                 for i in 0..per_task {
                     let x = (t * per_task + i) as u64;
                     sum = sum.wrapping_add(
-                        mesh.call(target, move || async move { x * 2 })
+                        mesh.call(target, move |_| async move { x * 2 })
                             .await
                             .expect("call"),
                     );

@@ -9,5 +9,7 @@ pub mod config;
 pub mod cql3;
 pub mod dht;
 pub mod node;
+pub mod replica;
+pub mod schema;
 pub mod shard;
 pub mod transport;

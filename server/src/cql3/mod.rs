@@ -6,6 +6,8 @@ mod error;
 pub mod lexer;
 pub mod parser;
 mod query_processor;
+pub mod rows;
+pub mod writes;
 
 pub use error::{CqlError, CqlResult};
 

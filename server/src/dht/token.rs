@@ -75,3 +75,40 @@ mod tests {
         assert_eq!(unique.len(), tokens.len(), "each prefix hashes differently");
     }
 }
+
+/// The partition key bytes storage keeps: the raw value for a single
+/// component, else the composite encoding (`len_u16_be ++ bytes ++ 0x00` per
+/// component), which is also what the token is computed over.
+pub fn serialize_partition_key(components: &[&[u8]]) -> Vec<u8> {
+    match components {
+        [single] => single.to_vec(),
+        _ => {
+            let mut key = Vec::with_capacity(components.iter().map(|c| c.len() + 3).sum());
+            for c in components {
+                let len = u16::try_from(c.len()).unwrap_or(u16::MAX);
+                key.extend_from_slice(&len.to_be_bytes());
+                key.extend_from_slice(c);
+                key.push(0);
+            }
+            key
+        }
+    }
+}
+
+/// Splits stored key bytes back into `n` components.
+pub fn split_partition_key(key: &[u8], n: usize) -> Option<Vec<&[u8]>> {
+    if n == 1 {
+        return Some(vec![key]);
+    }
+    let mut rest = key;
+    let mut parts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (len, tail) = rest.split_first_chunk::<2>()?;
+        let len = usize::from(u16::from_be_bytes(*len));
+        let (part, tail) = tail.split_at_checked(len)?;
+        let (_, tail) = tail.split_first()?;
+        parts.push(part);
+        rest = tail;
+    }
+    rest.is_empty().then_some(parts)
+}

@@ -19,7 +19,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use ahash::AHashMap;
 
@@ -28,7 +28,8 @@ use super::oneshot;
 
 type Reply = Box<dyn Any + Send>;
 type LocalJob = Pin<Box<dyn Future<Output = Reply>>>;
-type Job = Box<dyn FnOnce() -> LocalJob + Send>;
+/// A job gets the target shard's context (see [`ShardMesh::set_context`]).
+type Job = Box<dyn FnOnce(Rc<dyn Any>) -> LocalJob + Send>;
 
 enum Envelope {
     Call {
@@ -119,6 +120,8 @@ pub struct ShardMesh {
     bells: Vec<flume::Sender<()>>,
     pending: RefCell<AHashMap<u64, oneshot::Sender<Reply>>>,
     next_call_id: Cell<u64>,
+    /// The shard's services, held weakly: they own the mesh, not the reverse.
+    context: RefCell<Option<Weak<dyn Any>>>,
     stopped: Cell<bool>,
     pub stats: MeshStats,
 }
@@ -147,6 +150,7 @@ impl ShardMesh {
             bells: endpoint.bells,
             pending: RefCell::new(AHashMap::new()),
             next_call_id: Cell::new(0),
+            context: RefCell::new(None),
             stopped: Cell::new(false),
             stats: MeshStats::default(),
         })
@@ -160,23 +164,38 @@ impl ShardMesh {
         self.senders.len()
     }
 
+    /// Sets what every job run on this shard receives (the shard's services).
+    pub fn set_context<C: Any>(&self, context: &Rc<C>) {
+        let weak: Weak<dyn Any> = Rc::downgrade(context) as Weak<dyn Any>;
+        *self.context.borrow_mut() = Some(weak);
+    }
+
+    fn context(&self) -> Rc<dyn Any> {
+        self.context
+            .borrow()
+            .as_ref()
+            .and_then(Weak::upgrade)
+            .unwrap_or_else(|| Rc::new(()) as Rc<dyn Any>)
+    }
+
     /// Runs `job` on shard `target` and returns its result here. The job's
-    /// future may be `!Send`: it is built and polled on the target only.
+    /// future may be `!Send`: it is built and polled on the target only. It
+    /// receives the target's context; a job that needs none ignores it.
     pub async fn call<R, F, Fut>(&self, target: ShardId, job: F) -> Result<R, ShardUnavailable>
     where
         R: Send + 'static,
-        F: FnOnce() -> Fut + Send + 'static,
+        F: FnOnce(Rc<dyn Any>) -> Fut + Send + 'static,
         Fut: Future<Output = R> + 'static,
     {
         if target == self.id {
-            return Ok(job().await);
+            return Ok(job(self.context()).await);
         }
         let call_id = self.next_call_id.get();
         self.next_call_id.set(call_id.wrapping_add(1));
         let (tx, rx) = oneshot::channel();
         self.pending.borrow_mut().insert(call_id, tx);
-        let job: Job = Box::new(move || {
-            let fut = job();
+        let job: Job = Box::new(move |context| {
+            let fut = job(context);
             Box::pin(async move { Box::new(fut.await) as Reply })
         });
         if self
@@ -263,8 +282,9 @@ impl ShardMesh {
                     .calls_received
                     .set(self.stats.calls_received.get() + 1);
                 let mesh = self.clone();
+                let context = self.context();
                 glommio::spawn_local(async move {
-                    let value = job().await;
+                    let value = job(context).await;
                     // The caller's shard may be shutting down; nothing to do then.
                     let _ = mesh.send(from, Envelope::Reply { call_id, value }).await;
                 })

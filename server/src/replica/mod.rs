@@ -1,0 +1,124 @@
+//! A shard's local data: the storage engine for the user tables it owns by
+//! token, and (on shard 0 only) the system engine holding the node-local
+//! system tables (`system_schema.*`, `system.local`, `system.peers*`).
+//!
+//! Local tables live in their own engine and directory so that the schema can
+//! be read before any user table is opened: user tables' commitlog replay
+//! needs every table's schema up front.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use sibyl_storage::commitlog::SyncMode;
+use sibyl_storage::engine::{EngineConfig, ShardEngine};
+use sibyl_storage::io::Disk;
+use sibyl_storage::io::dma::DmaDisk;
+use sibyl_storage::mutation::Mutation;
+use sibyl_storage::query::{ReadCommand, ReadResult};
+use sibyl_storage::schema::TableSchema;
+
+use crate::cql3::CqlError;
+
+/// Storage settings shared by every engine of the node.
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub workdir: PathBuf,
+    pub sync: SyncMode,
+    pub commitlog_segment_size_bytes: u64,
+    pub memtable_budget_bytes: usize,
+    pub compaction_throughput_mb_per_s: f64,
+}
+
+fn storage_error(op: &str, error: sibyl_storage::StorageError) -> CqlError {
+    tracing::error!("storage failure during {op}: {error}");
+    CqlError::server(format!("Storage failure during {op}: {error}"))
+}
+
+/// One storage engine (user data of a shard, or the system tables).
+#[derive(Debug, Clone)]
+pub struct Replica {
+    engine: ShardEngine,
+}
+
+impl Replica {
+    pub async fn open(
+        settings: &StorageSettings,
+        dir: &Path,
+        shard: u32,
+        tables: Vec<TableSchema>,
+    ) -> Result<Self, CqlError> {
+        let disk: Rc<dyn Disk> = Rc::new(DmaDisk::new());
+        let mut config = EngineConfig::new(dir, shard);
+        config.commitlog.sync = settings.sync.clone();
+        config.commitlog.segment_size_bytes = settings.commitlog_segment_size_bytes;
+        config.memtable_budget_bytes = settings.memtable_budget_bytes;
+        config.compaction.throughput_mb_per_s = settings.compaction_throughput_mb_per_s;
+        let engine = ShardEngine::open(disk, config, tables)
+            .await
+            .map_err(|e| storage_error("startup", e))?;
+        let report = engine.replay_report();
+        tracing::debug!(shard, dir = %dir.display(), "commitlog replay: {report:?}");
+        Ok(Self { engine })
+    }
+
+    pub async fn apply(&self, mutation: &Mutation) -> Result<(), CqlError> {
+        self.engine
+            .apply(mutation)
+            .await
+            .map_err(|e| storage_error("write", e))
+    }
+
+    pub async fn read(&self, command: &ReadCommand) -> Result<ReadResult, CqlError> {
+        self.engine
+            .read(command)
+            .await
+            .map_err(|e| storage_error("read", e))
+    }
+
+    /// Creates the table if this engine does not have it yet.
+    pub async fn ensure_table(&self, schema: TableSchema) -> Result<(), CqlError> {
+        if self.engine.table(schema.id).is_ok() {
+            return Ok(());
+        }
+        self.engine
+            .create_table(schema)
+            .await
+            .map_err(|e| storage_error("create table", e))
+    }
+
+    pub async fn drop_table(&self, id: u64) -> Result<(), CqlError> {
+        if self.engine.table(id).is_err() {
+            return Ok(());
+        }
+        self.engine
+            .drop_table(id)
+            .await
+            .map_err(|e| storage_error("drop table", e))
+    }
+
+    pub async fn truncate_table(&self, id: u64) -> Result<(), CqlError> {
+        self.engine
+            .truncate_table(id)
+            .await
+            .map_err(|e| storage_error("truncate", e))
+    }
+
+    pub async fn flush(&self, id: Option<u64>) -> Result<(), CqlError> {
+        match id {
+            Some(id) => self.engine.flush(id).await,
+            None => self.engine.flush_all().await,
+        }
+        .map_err(|e| storage_error("flush", e))
+    }
+
+    pub fn table_ids(&self) -> Vec<u64> {
+        self.engine.tables().iter().map(|t| t.schema.id).collect()
+    }
+
+    pub async fn close(&self) -> Result<(), CqlError> {
+        self.engine
+            .close()
+            .await
+            .map_err(|e| storage_error("shutdown", e))
+    }
+}
