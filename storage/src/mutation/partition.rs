@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::rc::Rc;
 
 use super::DeletionTime;
@@ -225,32 +226,34 @@ impl Partition {
     }
 
     fn apply_row(&mut self, clustering: &Clustering, row: &Row) -> isize {
+        let outer = self.deletion_covering(clustering);
         let key = ClusteringKey {
             comparator: Rc::clone(&self.comparator),
             values: clustering.clone(),
         };
-        let outer = self.deletion_covering(clustering);
-        let key_bytes = key_size_bytes(clustering);
-        match self.rows.get_mut(&key) {
-            Some(existing) => {
+        // One tree descent whether the row exists or not.
+        match self.rows.entry(key) {
+            Entry::Occupied(mut e) => {
+                let existing = e.get_mut();
                 let old = existing.size_bytes();
                 existing.merge_from(row);
                 existing.drop_shadowed(outer);
                 let new = existing.size_bytes();
                 if existing.is_empty() {
-                    self.rows.remove(&key);
+                    let key_bytes = key_size_bytes(&e.key().values);
+                    e.remove();
                     return -((old + key_bytes) as isize);
                 }
                 new as isize - old as isize
             }
-            None => {
+            Entry::Vacant(e) => {
                 let mut row = row.clone();
                 row.drop_shadowed(outer);
                 if row.is_empty() {
                     return 0;
                 }
-                let size = row.size_bytes() + key_bytes;
-                self.rows.insert(key, row);
+                let size = row.size_bytes() + key_size_bytes(&e.key().values);
+                e.insert(row);
                 size as isize
             }
         }
