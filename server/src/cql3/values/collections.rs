@@ -39,7 +39,7 @@ pub(crate) fn sort_map(
     key: &ColumnType,
     entries: Vec<(Vec<u8>, Vec<u8>)>,
 ) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut indexed: Vec<(usize, (Vec<u8>, Vec<u8>))> = entries.into_iter().enumerate().collect();
+    let mut indexed: Vec<_> = entries.into_iter().enumerate().collect();
     indexed.sort_by(|(i, (a, _)), (j, (b, _))| compare_values(key, a, b).then(i.cmp(j)));
     let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(indexed.len());
     for (_, (k, v)) in indexed {

@@ -245,7 +245,7 @@ pub fn parse_java_f32(text: &str) -> Option<f32> {
 /// `BytesType.fromString`: hex digits without prefix, even count.
 pub fn parse_hex(hex: &str) -> CqlResult<Vec<u8>> {
     let error = || CqlError::invalid(format!("cannot parse '{hex}' as hex bytes"));
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(error());
     }
     (0..hex.len())
