@@ -51,6 +51,22 @@ pub struct NodeConfig {
     /// `--idle-poll-time-us`): lower saves CPU, higher saves wake-up latency.
     #[arg(long, default_value_t = 200)]
     pub idle_poll_time_us: u64,
+    /// `commitlog_sync`: `periodic` acknowledges after the entry's direct
+    /// write (fsync every period), `batch` after fsync.
+    #[arg(long, default_value = "periodic", value_parser = ["periodic", "batch"])]
+    pub commitlog_sync: String,
+    /// `commitlog_sync_period_in_ms` for periodic mode.
+    #[arg(long, default_value_t = 10_000)]
+    pub commitlog_sync_period_in_ms: u64,
+    /// `commitlog_segment_size_in_mb`.
+    #[arg(long, default_value_t = 32)]
+    pub commitlog_segment_size_in_mb: u64,
+    /// Memtable space per shard before the largest memtable is flushed.
+    #[arg(long, default_value_t = 256)]
+    pub memtable_space_in_mb: usize,
+    /// `compaction_throughput_mb_per_sec` per shard; 0 disables the cap.
+    #[arg(long, default_value_t = 64.0)]
+    pub compaction_throughput_mb_per_sec: f64,
     /// Largest accepted frame (`native_transport_max_frame_size_in_mb`).
     #[arg(long, default_value_t = 256)]
     pub native_transport_max_frame_size_in_mb: usize,

@@ -10,6 +10,7 @@ pub mod cql3;
 pub mod dht;
 pub mod node;
 pub mod replica;
+pub mod service;
 pub mod schema;
 pub mod shard;
 pub mod transport;

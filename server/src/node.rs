@@ -7,11 +7,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::{NodeConfig, parse_cpuset};
-use crate::cql3::NotImplementedProcessor;
+use crate::cql3::CqlError;
+use crate::cql3::processor::CqlProcessor;
 use crate::dht::{Sharder, sharder::DEFAULT_IGNORE_MSB};
+use crate::replica::{Replica, StorageSettings};
+use crate::schema::Schema;
+use crate::service::{NodeInfo, ShardServices, startup};
 use crate::shard::runtime::{allowed_cpus, spawn_shard};
-use crate::shard::{Mesh, ShardMesh, ShardSpec, StopSignal};
+use crate::shard::{Mesh, MeshEndpoint, ShardMesh, ShardSpec, StopSignal};
+use crate::transport::{EventRegistry, ShardListeners};
 use crate::transport::{Handoff, ShardTransport, TransportConfig, bind_listeners, serve_shard};
+use sibyl_storage::commitlog::SyncMode;
+use std::rc::Rc;
 
 /// Messages per shard pair queue.
 const MESH_CAPACITY: usize = 4096;
@@ -72,17 +79,120 @@ fn plan_shards(config: &NodeConfig) -> Result<Vec<ShardSpec>, NodeError> {
         .collect())
 }
 
+fn storage_settings(config: &NodeConfig) -> StorageSettings {
+    StorageSettings {
+        workdir: config.workdir.clone(),
+        sync: if config.commitlog_sync == "batch" {
+            SyncMode::Batch
+        } else {
+            SyncMode::Periodic {
+                period_ms: config.commitlog_sync_period_in_ms.max(1),
+            }
+        },
+        commitlog_segment_size_bytes: config.commitlog_segment_size_in_mb.max(1) << 20,
+        memtable_budget_bytes: config.memtable_space_in_mb.max(1) << 20,
+        compaction_throughput_mb_per_s: config.compaction_throughput_mb_per_sec.max(0.0),
+    }
+}
+
+/// What shard 0 hands every other shard once the schema is loaded.
+type Bootstrap = (Arc<Schema>, Arc<NodeInfo>);
+
+/// One shard's life: storage, services, transport, then orderly shutdown.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the shard's share of the node, moved in once"
+)]
+async fn shard_main(
+    id: usize,
+    sharder: Sharder,
+    mesh: MeshEndpoint,
+    handoff: Handoff,
+    listeners: ShardListeners,
+    stop_rx: flume::Receiver<()>,
+    bootstrap: (Vec<flume::Sender<Bootstrap>>, flume::Receiver<Bootstrap>),
+    transport_config: TransportConfig,
+    node_template: NodeInfo,
+    settings: StorageSettings,
+) -> Result<(Rc<ShardServices>, Rc<StopSignal>, glommio::Task<()>), CqlError> {
+    let stop = StopSignal::new();
+    let mesh = ShardMesh::new(mesh);
+    let (system, schema, node) = if id == 0 {
+        let system = startup::open_system_engine(&settings).await?;
+        startup::record_system_keyspaces(&system).await?;
+        let schema = Arc::new(startup::load_schema(&system).await?);
+        let (host_id, tokens) = startup::node_identity(&system).await?;
+        let node = Arc::new(NodeInfo {
+            host_id,
+            tokens,
+            ..node_template
+        });
+        for tx in &bootstrap.0 {
+            let _ = tx.send_async((schema.clone(), node.clone())).await;
+        }
+        (Some(system), schema, node)
+    } else {
+        let (schema, node) = bootstrap
+            .1
+            .recv_async()
+            .await
+            .map_err(|_| CqlError::server("shard 0 failed to start"))?;
+        (None, schema, node)
+    };
+    let tables = schema
+        .tables()
+        .filter(|t| {
+            !t.is_virtual
+                && !schema
+                    .keyspace(&t.keyspace)
+                    .is_some_and(|k| k.replication.is_local())
+        })
+        .map(|t| t.storage_schema())
+        .collect();
+    let data = Replica::open(&settings, &format!("shard-{id}"), id as u32, tables).await?;
+    let events = Rc::new(EventRegistry::default());
+    let services = ShardServices::new(
+        id,
+        sharder,
+        mesh.clone(),
+        node.clone(),
+        settings,
+        data,
+        system,
+        schema.clone(),
+        events.clone(),
+    );
+    if let Some(system) = &services.system {
+        startup::write_local_row(system, &node, &schema).await?;
+    }
+    glommio::spawn_local(mesh.clone().run_poller()).detach();
+    let transport = ShardTransport::new(
+        id,
+        sharder,
+        transport_config,
+        CqlProcessor::new(services.clone()),
+        stop.clone(),
+        events,
+    );
+    let stopper = stop.clone();
+    glommio::spawn_local(async move {
+        let _ = stop_rx.recv_async().await;
+        stopper.stop();
+    })
+    .detach();
+    let serving = glommio::spawn_local(serve_shard(transport, listeners, handoff));
+    Ok((services, stop, serving))
+}
+
 /// Starts the node and returns once every shard is accepting connections.
 pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
     let started_at = Instant::now();
     let specs = plan_shards(config)?;
     let nr_shards = specs.len();
-    for dir in ["data", "commitlog"] {
-        std::fs::create_dir_all(config.workdir.join(dir)).map_err(|source| NodeError::Io {
-            op: "creating the workdir",
-            source,
-        })?;
-    }
+    std::fs::create_dir_all(&config.workdir).map_err(|source| NodeError::Io {
+        op: "creating the workdir",
+        source,
+    })?;
     let mut transport_config =
         TransportConfig::new(config.native_address(), config.shard_aware_address());
     transport_config.max_frame_size_bytes = config.native_transport_max_frame_size_in_mb << 20;
@@ -93,6 +203,18 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             op: "binding CQL ports",
             source,
         })?;
+    let node_template = NodeInfo {
+        cluster_name: config.cluster_name.clone(),
+        data_center: config.dc.clone(),
+        rack: config.rack.clone(),
+        listen_address: config.listen_address,
+        rpc_address: config.rpc_address(),
+        native_port: transport_config.address.port(),
+        host_id: [0; 16],
+        tokens: Vec::new(),
+        nr_shards,
+    };
+    let settings = storage_settings(config);
 
     let sharder = Sharder::new(nr_shards, DEFAULT_IGNORE_MSB);
     let mut shard_inputs: Vec<_> = Mesh::build(nr_shards, MESH_CAPACITY)
@@ -103,11 +225,15 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
         .collect();
     let (stop_senders, stop_receivers): (Vec<_>, Vec<_>) =
         (0..nr_shards).map(|_| flume::bounded::<()>(1)).unzip();
-    let (ready_tx, ready_rx) = flume::bounded::<usize>(nr_shards);
+    let (bootstrap_senders, bootstrap_receivers): (Vec<_>, Vec<_>) = (0..nr_shards)
+        .map(|_| flume::bounded::<Bootstrap>(1))
+        .unzip();
+    let (ready_tx, ready_rx) = flume::bounded::<Result<usize, String>>(nr_shards);
     let transports_done = Arc::new(AtomicUsize::new(0));
 
     let mut handles = Vec::with_capacity(nr_shards);
-    for (spec, stop_rx) in specs.iter().zip(stop_receivers) {
+    for ((spec, stop_rx), bootstrap_rx) in specs.iter().zip(stop_receivers).zip(bootstrap_receivers)
+    {
         let Some((mesh, handoff, listeners)) = shard_inputs.get_mut(spec.id).and_then(Option::take)
         else {
             continue;
@@ -117,35 +243,51 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             transports_done.clone(),
             transport_config.clone(),
         );
+        let bootstrap_out = if spec.id == 0 {
+            bootstrap_senders.iter().skip(1).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let (node_template, settings) = (node_template.clone(), settings.clone());
         let id = spec.id;
         let handle = spawn_shard(*spec, move || async move {
-            let stop = StopSignal::new();
-            let mesh = ShardMesh::new(mesh);
-            let poller = glommio::spawn_local(mesh.clone().run_poller());
-            let transport = ShardTransport::new(
+            let started = shard_main(
                 id,
                 sharder,
+                mesh,
+                handoff,
+                listeners,
+                stop_rx,
+                (bootstrap_out, bootstrap_rx),
                 transport_config,
-                NotImplementedProcessor,
-                stop.clone(),
-            );
-            let stopper = stop.clone();
-            glommio::spawn_local(async move {
-                let _ = stop_rx.recv_async().await;
-                stopper.stop();
-            })
-            .detach();
-            let serving = glommio::spawn_local(serve_shard(transport, listeners, handoff));
-            let _ = ready_tx.send_async(id).await;
+                node_template,
+                settings,
+            )
+            .await;
+            let (services, _stop, serving) = match started {
+                Ok(parts) => parts,
+                Err(e) => {
+                    let _ = ready_tx.send_async(Err(format!("shard {id}: {e}"))).await;
+                    return;
+                }
+            };
+            let _ = ready_tx.send_async(Ok(id)).await;
             serving.await;
             // Other shards may still forward work here until they are done
-            // too, so the mesh stops only after every transport has.
+            // too, so the mesh and storage stop only after every transport has.
             transports_done.fetch_add(1, Ordering::AcqRel);
             while transports_done.load(Ordering::Acquire) < nr_shards {
                 glommio::timer::sleep(Duration::from_millis(2)).await;
             }
-            mesh.stop();
-            poller.await;
+            if let Err(e) = services.data.close().await {
+                tracing::error!("shard {id}: closing storage: {e}");
+            }
+            if let Some(system) = &services.system {
+                if let Err(e) = system.close().await {
+                    tracing::error!("closing the system tables: {e}");
+                }
+            }
+            services.mesh.stop();
         })
         .map_err(|source| NodeError::Io {
             op: "starting shards",
@@ -154,9 +296,21 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
         handles.push(handle);
     }
     drop(ready_tx);
+    let node = RunningNode {
+        stop_senders,
+        handles,
+    };
     for _ in 0..nr_shards {
-        if ready_rx.recv().is_err() {
-            return Err(NodeError::Config("a shard failed to start".into()));
+        match ready_rx.recv() {
+            Ok(Ok(_)) => {}
+            Ok(Err(message)) => {
+                node.shutdown();
+                return Err(NodeError::Config(message));
+            }
+            Err(_) => {
+                node.shutdown();
+                return Err(NodeError::Config("a shard failed to start".into()));
+            }
         }
     }
     tracing::info!(
@@ -170,10 +324,7 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             .map(|a| format!(", shard-aware CQL on {a}"))
             .unwrap_or_default(),
     );
-    Ok(RunningNode {
-        stop_senders,
-        handles,
-    })
+    Ok(node)
 }
 
 /// Runs a node until SIGINT or SIGTERM.

@@ -1,12 +1,19 @@
-//! CQL execution. For now only the interface the transport calls
-//! ([`QueryProcessor`]); the language itself arrives with the CQL issue.
+//! CQL execution: the lexer and parser (`ast`, `lexer`, `parser`), values and
+//! functions (`values`, `functions`), prepared statements (`statements`), the
+//! row codec between CQL and storage (`rows`, `writes`), and the per-shard
+//! [`processor::CqlProcessor`] behind the transport's [`QueryProcessor`].
 
 pub mod ast;
 mod error;
+pub mod functions;
 pub mod lexer;
 pub mod parser;
+pub mod processor;
 mod query_processor;
 pub mod rows;
+pub mod statements;
+pub mod values;
+pub mod virtual_tables;
 pub mod writes;
 
 pub use error::{CqlError, CqlResult};

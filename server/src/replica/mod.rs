@@ -6,7 +6,7 @@
 //! be read before any user table is opened: user tables' commitlog replay
 //! needs every table's schema up front.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use sibyl_storage::commitlog::SyncMode;
@@ -41,14 +41,19 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// Opens an engine whose data lives in `workdir/data/<name>` and whose
+    /// commitlog lives in `workdir/commitlog/<name>`.
     pub async fn open(
         settings: &StorageSettings,
-        dir: &Path,
+        name: &str,
         shard: u32,
         tables: Vec<TableSchema>,
     ) -> Result<Self, CqlError> {
         let disk: Rc<dyn Disk> = Rc::new(DmaDisk::new());
+        let dir = settings.workdir.as_path();
         let mut config = EngineConfig::new(dir, shard);
+        config.data_dir = dir.join("data").join(name);
+        config.commitlog.dir = dir.join("commitlog").join(name);
         config.commitlog.sync = settings.sync.clone();
         config.commitlog.segment_size_bytes = settings.commitlog_segment_size_bytes;
         config.memtable_budget_bytes = settings.memtable_budget_bytes;
@@ -57,7 +62,7 @@ impl Replica {
             .await
             .map_err(|e| storage_error("startup", e))?;
         let report = engine.replay_report();
-        tracing::debug!(shard, dir = %dir.display(), "commitlog replay: {report:?}");
+        tracing::debug!(shard, engine = name, "commitlog replay: {report:?}");
         Ok(Self { engine })
     }
 

@@ -19,4 +19,7 @@ pub use config::TransportConfig;
 pub use connection::ConnectionStats;
 pub use errors::to_error_response;
 pub use events::EventRegistry;
-pub use listener::{BoundListeners, Handoff, ShardTransport, bind_listeners, serve_shard};
+pub use listener::{
+    BoundListeners, Handoff, ShardListeners, ShardTransport, bind_listeners, serve_shard,
+};
+pub use options::CQL_VERSION;

@@ -13,7 +13,11 @@ fn healthy(node: &SibylProcess) {
     let mut client = RawClient::connect(node.native, Version::V4);
     client.handshake(Some(Compression::Lz4));
     let reply = client.query(1, "SELECT * FROM system.local");
-    assert_eq!(expect_error(&reply).kind, ErrorKind::Invalid);
+    assert!(
+        matches!(reply.response, Response::Result(_)),
+        "{:?}",
+        reply.response
+    );
 }
 
 #[test]
@@ -137,6 +141,10 @@ fn a_client_that_vanishes_mid_stream_does_not_disturb_others() {
         drop(flaky);
     }
     let reply = steady.query(3, "SELECT * FROM system.local");
-    assert_eq!(expect_error(&reply).kind, ErrorKind::Invalid);
+    assert!(
+        matches!(reply.response, Response::Result(_)),
+        "{:?}",
+        reply.response
+    );
     let _ = std::io::stdout().flush();
 }

@@ -1,14 +1,14 @@
 //! Handshakes at every version, with and without compression, and version
 //! negotiation exactly as CLIENTS.md describes.
 
-use sibyl_protocol::response::{ErrorKind, Response};
+use sibyl_protocol::response::{ErrorKind, Response, ResultBody};
 use sibyl_protocol::{Compression, Version};
 
 use crate::client::{RawClient, expect_error};
 use crate::node::SibylProcess;
 
 #[test]
-fn every_version_and_compression_completes_the_handshake_and_gets_clean_errors() {
+fn every_version_and_compression_completes_the_handshake_and_queries() {
     let node = SibylProcess::start(&["--smp", "2"]);
     for version in [Version::V3, Version::V4, Version::V5] {
         let mut compressions = vec![None, Some(Compression::Lz4)];
@@ -26,11 +26,18 @@ fn every_version_and_compression_completes_the_handshake_and_gets_clean_errors()
                 supported.get("COMPRESSION"),
                 Some(&["lz4".to_owned(), "snappy".to_owned()][..])
             );
-            // A statement after the handshake travels compressed/segmented and
-            // gets a well-formed error until CQL execution exists.
+            // Statements after the handshake travel compressed/segmented:
+            // a result with rows, and a well-formed error.
             let reply = client.query(7, "SELECT * FROM system.local WHERE key='local'");
             assert_eq!(reply.header.stream, 7);
             assert_eq!(reply.header.version, version);
+            match &reply.response {
+                Response::Result(ResultBody::Rows(rows)) => {
+                    assert_eq!(rows.rows_count, 1, "{version:?} {compression:?}")
+                }
+                other => panic!("expected one row from system.local, got {other:?}"),
+            }
+            let reply = client.query(8, "SELECT * FROM no_such_keyspace.t");
             assert_eq!(
                 expect_error(&reply).kind,
                 ErrorKind::Invalid,

@@ -72,6 +72,7 @@ impl InProcessServer {
                     config,
                     SleepyProcessor,
                     stop.clone(),
+                    std::rc::Rc::new(sibyl_server::transport::EventRegistry::default()),
                 );
                 let publisher = transport.clone();
                 glommio::spawn_local(async move {

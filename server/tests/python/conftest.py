@@ -18,9 +18,10 @@ SIBYL_BIN = os.environ.get("SIBYL_BIN", os.path.join(ROOT, "target", "debug", "s
 
 
 class SibylNode:
-    def __init__(self, *args):
-        self.workdir = tempfile.TemporaryDirectory(prefix="sibyl-py-")
-        cmd = [SIBYL_BIN, "--workdir", self.workdir.name, "--listen-address", "127.0.0.1",
+    def __init__(self, *args, workdir=None):
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="sibyl-py-")
+        self.workdir = workdir or self._tmp.name
+        cmd = [SIBYL_BIN, "--workdir", self.workdir, "--commitlog-segment-size-in-mb", "1", "--listen-address", "127.0.0.1",
                "--native-transport-port", "0", "--native-shard-aware-transport-port", "0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env={**os.environ, "SIBYL_LOG": "debug"})
@@ -44,7 +45,7 @@ class SibylNode:
     def log(self):
         return "\n".join(self.lines)
 
-    def stop(self):
+    def stop(self, cleanup=True):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -52,7 +53,8 @@ class SibylNode:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.workdir.cleanup()
+        if cleanup and self._tmp is not None:
+            self._tmp.cleanup()
 
 
 @pytest.fixture

@@ -1,0 +1,329 @@
+//! The CQL query processor of one shard: parse, prepare (with a bounded cache
+//! of prepared statements whose ids are the same on every shard and node),
+//! bind and execute.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use sibyl_protocol::request::{
+    Batch, BatchStatement as WireBatchStatement, BatchType, Execute, Prepare, Query,
+    QueryParameters,
+};
+use sibyl_protocol::response::{Prepared, PreparedMetadata, ResultBody};
+
+use super::ast::Statement;
+use super::functions::TimeuuidGenerator;
+use super::parser;
+use super::statements::bind::Bound;
+use super::statements::{Plan, PreparedStatement, prepare};
+use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestContext};
+use crate::dht::murmur3_x64_128;
+use crate::service::ShardServices;
+
+/// Prepared statements kept per shard.
+const PREPARED_CACHE_CAPACITY: usize = 10_000;
+
+#[derive(Debug)]
+struct CacheEntry {
+    text: String,
+    keyspace: Option<String>,
+    statement: Rc<PreparedStatement>,
+}
+
+pub struct CqlProcessor {
+    services: Rc<ShardServices>,
+    prepared: RefCell<HashMap<[u8; 16], CacheEntry>>,
+    timeuuids: TimeuuidGenerator,
+}
+
+impl std::fmt::Debug for CqlProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CqlProcessor")
+            .field("prepared", &self.prepared.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A prepared statement's id: a hash of the keyspace and the text, so every
+/// shard and node computes the same id for the same statement.
+pub fn statement_id(keyspace: Option<&str>, text: &str) -> [u8; 16] {
+    let mut input = Vec::with_capacity(text.len() + 64);
+    input.extend_from_slice(keyspace.unwrap_or_default().as_bytes());
+    input.push(0);
+    input.extend_from_slice(text.as_bytes());
+    let (h1, h2) = murmur3_x64_128(&input, 0x1D);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&h1.to_be_bytes());
+    id[8..].copy_from_slice(&h2.to_be_bytes());
+    id
+}
+
+fn now_ms() -> i64 {
+    ShardServices::now_us() / 1000
+}
+
+fn syntax(error: parser::SyntaxError) -> CqlError {
+    CqlError::Syntax(error.to_string())
+}
+
+impl CqlProcessor {
+    pub fn new(services: Rc<ShardServices>) -> Self {
+        Self {
+            services,
+            prepared: RefCell::new(HashMap::new()),
+            timeuuids: TimeuuidGenerator::new(),
+        }
+    }
+
+    fn keyspace<'a>(ctx: &'a RequestContext<'_>, explicit: Option<&'a str>) -> Option<String> {
+        explicit
+            .map(str::to_owned)
+            .or_else(|| ctx.client.keyspace.borrow().clone())
+    }
+
+    fn prepare_text(&self, text: &str, keyspace: Option<&str>) -> CqlResult<PreparedStatement> {
+        let parsed = parser::parse(text).map_err(syntax)?;
+        prepare(
+            &self.services.schema(),
+            &parsed.statement,
+            &parsed.bind_markers,
+            keyspace,
+        )
+    }
+
+    /// The cached statement for `id`, re-prepared if the schema changed since.
+    fn cached(&self, id: &[u8]) -> CqlResult<Rc<PreparedStatement>> {
+        let key: [u8; 16] = id
+            .try_into()
+            .map_err(|_| CqlError::Unprepared { id: id.to_vec() })?;
+        let (text, keyspace, statement) = {
+            let cache = self.prepared.borrow();
+            let entry = cache
+                .get(&key)
+                .ok_or_else(|| CqlError::Unprepared { id: id.to_vec() })?;
+            (
+                entry.text.clone(),
+                entry.keyspace.clone(),
+                entry.statement.clone(),
+            )
+        };
+        if statement.schema_version == self.services.schema().version {
+            return Ok(statement);
+        }
+        let fresh = Rc::new(self.prepare_text(&text, keyspace.as_deref())?);
+        if let Some(entry) = self.prepared.borrow_mut().get_mut(&key) {
+            entry.statement = fresh.clone();
+        }
+        Ok(fresh)
+    }
+
+    async fn run(
+        &self,
+        statement: &PreparedStatement,
+        params: &QueryParameters<'_>,
+    ) -> CqlResult<ResultBody> {
+        let bound = Bound::new(
+            &params.values,
+            &statement.bind_names,
+            now_ms(),
+            &self.timeuuids,
+        )?;
+        match &statement.plan {
+            Plan::Select(plan) => {
+                let mut result = plan
+                    .execute(
+                        &self.services,
+                        &bound,
+                        params.page_size,
+                        params.paging_state,
+                    )
+                    .await?;
+                if params.skip_metadata {
+                    if let ResultBody::Rows(rows) = &mut result {
+                        rows.metadata.no_metadata = true;
+                        rows.metadata.columns.clear();
+                    }
+                }
+                Ok(result)
+            }
+            Plan::Modify(plan) => plan
+                .execute(&self.services, &bound)
+                .await
+                .map(|()| ResultBody::Void),
+            Plan::Batch(plan) => plan
+                .execute(&self.services, &bound, params.timestamp)
+                .await
+                .map(|()| ResultBody::Void),
+            Plan::Schema(plan) => plan.execute(&self.services).await,
+            Plan::Use(keyspace) => Ok(ResultBody::SetKeyspace(keyspace.clone())),
+            Plan::Truncate(table) => {
+                if self
+                    .services
+                    .schema()
+                    .keyspace(&table.keyspace)
+                    .is_some_and(|k| k.replication.is_local() || k.is_virtual)
+                {
+                    return Err(CqlError::Unauthorized(format!(
+                        "{} keyspace is not user-modifiable.",
+                        table.keyspace
+                    )));
+                }
+                let id = table.storage_id;
+                for shard in 0..self.services.sharder.nr_shards() {
+                    self.services
+                        .mesh
+                        .call(shard, move |ctx| async move {
+                            ShardServices::from_context(ctx)?
+                                .data
+                                .truncate_table(id)
+                                .await
+                        })
+                        .await
+                        .map_err(|_| {
+                            CqlError::Truncate(format!("shard {shard} is shutting down"))
+                        })??;
+                }
+                Ok(ResultBody::Void)
+            }
+        }
+    }
+
+    fn remember(
+        &self,
+        id: [u8; 16],
+        text: &str,
+        keyspace: Option<String>,
+        statement: Rc<PreparedStatement>,
+    ) {
+        let mut cache = self.prepared.borrow_mut();
+        if cache.len() >= PREPARED_CACHE_CAPACITY && !cache.contains_key(&id) {
+            // Bounded: drop an arbitrary entry; a client that still uses it
+            // gets UNPREPARED and prepares again.
+            if let Some(victim) = cache.keys().next().copied() {
+                cache.remove(&victim);
+            }
+        }
+        cache.insert(
+            id,
+            CacheEntry {
+                text: text.to_owned(),
+                keyspace,
+                statement,
+            },
+        );
+    }
+
+    async fn batch_inner(
+        &self,
+        ctx: &RequestContext<'_>,
+        batch: &Batch<'_>,
+    ) -> CqlResult<ResultBody> {
+        let keyspace = Self::keyspace(ctx, batch.keyspace);
+        let timestamp = batch.timestamp.unwrap_or_else(ShardServices::now_us);
+        if batch.batch_type == BatchType::Counter {
+            return Err(CqlError::invalid("Counter batches are not supported yet"));
+        }
+        // Build every mutation first: a bad statement fails the whole batch.
+        let mut work = Vec::with_capacity(batch.statements.len());
+        for statement in &batch.statements {
+            let (prepared, values) = match statement {
+                WireBatchStatement::Query { query, values } => {
+                    let parsed = parser::parse(query).map_err(syntax)?;
+                    if !matches!(
+                        parsed.statement,
+                        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+                    ) {
+                        return Err(CqlError::invalid(
+                            "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
+                        ));
+                    }
+                    (
+                        Rc::new(prepare(
+                            &self.services.schema(),
+                            &parsed.statement,
+                            &parsed.bind_markers,
+                            keyspace.as_deref(),
+                        )?),
+                        values,
+                    )
+                }
+                WireBatchStatement::Prepared { id, values } => (self.cached(id)?, values),
+            };
+            let Plan::Modify(plan) = &prepared.plan else {
+                return Err(CqlError::invalid(
+                    "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
+                ));
+            };
+            let bound = Bound::new(values, &prepared.bind_names, now_ms(), &self.timeuuids)?;
+            for mutation in plan.mutations(&bound, self.services.shard as u16, Some(timestamp))? {
+                work.push((plan.clone(), mutation));
+            }
+        }
+        for (plan, mutation) in work {
+            crate::service::proxy::apply(&self.services, &plan.table, mutation).await?;
+        }
+        Ok(ResultBody::Void)
+    }
+}
+
+fn respond(result: CqlResult<ResultBody>) -> ProcessorResponse {
+    match result {
+        Ok(body) => ProcessorResponse::ok(body),
+        Err(error) => ProcessorResponse::error(error),
+    }
+}
+
+impl QueryProcessor for CqlProcessor {
+    async fn query(&self, ctx: &RequestContext<'_>, query: &Query<'_>) -> ProcessorResponse {
+        let keyspace = Self::keyspace(ctx, query.params.keyspace);
+        let result = async {
+            let statement = self.prepare_text(query.query, keyspace.as_deref())?;
+            self.run(&statement, &query.params).await
+        }
+        .await;
+        respond(result)
+    }
+
+    async fn prepare(
+        &self,
+        ctx: &RequestContext<'_>,
+        prepare_request: &Prepare<'_>,
+    ) -> ProcessorResponse {
+        let keyspace = Self::keyspace(ctx, prepare_request.keyspace);
+        let result = (|| {
+            let statement = Rc::new(self.prepare_text(prepare_request.query, keyspace.as_deref())?);
+            let id = statement_id(keyspace.as_deref(), prepare_request.query);
+            let metadata = PreparedMetadata {
+                pk_indexes: statement.pk_indexes.clone(),
+                columns: statement.bind_specs.clone(),
+            };
+            let result_metadata = statement.result_metadata.clone();
+            let mut encoded = Vec::new();
+            result_metadata.encode(&mut encoded);
+            let result_metadata_id =
+                statement_id(None, &String::from_utf8_lossy(&encoded)).to_vec();
+            self.remember(id, prepare_request.query, keyspace.clone(), statement);
+            Ok(ResultBody::Prepared(Prepared {
+                id: id.to_vec(),
+                result_metadata_id: Some(result_metadata_id),
+                metadata,
+                result_metadata,
+            }))
+        })();
+        respond(result)
+    }
+
+    async fn execute(&self, _ctx: &RequestContext<'_>, execute: &Execute<'_>) -> ProcessorResponse {
+        let result = async {
+            let statement = self.cached(execute.id)?;
+            self.run(&statement, &execute.params).await
+        }
+        .await;
+        respond(result)
+    }
+
+    async fn batch(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>) -> ProcessorResponse {
+        respond(self.batch_inner(ctx, batch).await)
+    }
+}

@@ -1,0 +1,736 @@
+//! INSERT, UPDATE, DELETE and BATCH: primary key restrictions bound to
+//! partition keys and clusterings, assignments turned into cells, USING TTL
+//! and TIMESTAMP (and the table's default TTL), then one mutation per
+//! partition sent to the owning shard.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use sibyl_protocol::types::ColumnType;
+use sibyl_storage::mutation::{Bound as SliceBound, ClusteringSlice, Mutation};
+
+use super::bind::Bound;
+use super::{BindSpecs, resolve_table};
+use crate::cql3::ast::{
+    Assignment, Attributes, BatchKind, BatchStatement, DeleteTarget, InsertBody,
+    ModificationStatement, Operator, Relation, RelationTarget, RelationValue, Statement, Term,
+};
+use crate::cql3::values::TermValue;
+use crate::cql3::writes::{PartitionWriter, WriteOptions};
+use crate::cql3::{CqlError, CqlResult};
+use crate::schema::{ColumnKind, Schema, TableMetadata};
+use crate::service::{ShardServices, proxy};
+
+#[derive(Debug, Clone)]
+enum Action {
+    /// INSERT: row marker plus columns.
+    Insert(Vec<(usize, Term)>),
+    Update(Vec<Assignment>),
+    /// DELETE of whole rows, a range, or a partition.
+    DeleteRows,
+    DeleteColumns(Vec<DeleteTarget>),
+}
+
+#[derive(Debug)]
+pub struct ModifyPlan {
+    pub table: Arc<TableMetadata>,
+    /// Per partition key column, the values (`=` term or IN list).
+    partition: Vec<Vec<Term>>,
+    /// Per clustering column restricted (a prefix), the values.
+    clustering: Vec<Vec<Term>>,
+    action: Action,
+    attributes: Attributes,
+    pub pk_indexes: Vec<u16>,
+}
+
+fn marker(term: &Term) -> Option<usize> {
+    if let Term::BindMarker(m) = term {
+        Some(m.index)
+    } else {
+        None
+    }
+}
+
+fn column_index(table: &TableMetadata, name: &str) -> CqlResult<usize> {
+    table
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| CqlError::invalid(format!("Undefined column name {name}")))
+}
+
+impl ModifyPlan {
+    pub fn prepare_statement(
+        schema: &Arc<Schema>,
+        statement: &Statement,
+        keyspace: Option<&str>,
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Self> {
+        let modification = match statement {
+            Statement::Insert(s) => ModificationStatement::Insert((**s).clone()),
+            Statement::Update(s) => ModificationStatement::Update((**s).clone()),
+            Statement::Delete(s) => ModificationStatement::Delete((**s).clone()),
+            _ => return Err(CqlError::server("not a modification statement")),
+        };
+        Self::prepare(schema, &modification, keyspace, binds)
+    }
+
+    pub fn prepare(
+        schema: &Arc<Schema>,
+        statement: &ModificationStatement,
+        keyspace: Option<&str>,
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Self> {
+        let (table_name, attributes, condition) = match statement {
+            ModificationStatement::Insert(s) => (&s.table, &s.attributes, s.if_not_exists),
+            ModificationStatement::Update(s) => (&s.table, &s.attributes, s.condition.is_some()),
+            ModificationStatement::Delete(s) => (&s.table, &s.attributes, s.condition.is_some()),
+        };
+        let table = resolve_table(schema, table_name, keyspace)?;
+        let t = table.as_ref();
+        if t.is_virtual
+            || schema
+                .keyspace(&t.keyspace)
+                .is_some_and(|k| k.replication.is_local())
+                && !t.keyspace.starts_with("system_auth")
+        {
+            return Err(CqlError::Unauthorized(format!(
+                "{} keyspace is not user-modifiable.",
+                t.keyspace
+            )));
+        }
+        if condition {
+            return Err(CqlError::invalid(
+                "Conditional updates (IF ...) are not supported yet",
+            ));
+        }
+        for (term, name, ty) in [
+            (&attributes.ttl, "[ttl]", ColumnType::Int),
+            (&attributes.timestamp, "[timestamp]", ColumnType::Bigint),
+        ] {
+            if let Some(i) = term.as_ref().and_then(marker) {
+                binds.set(i, t, name, ty);
+            }
+        }
+        let mut partition: Vec<Vec<Term>> = vec![Vec::new(); t.partition_key_len()];
+        let mut clustering: Vec<Vec<Term>> = vec![Vec::new(); t.clustering_len()];
+        let action = match statement {
+            ModificationStatement::Insert(insert) => {
+                let InsertBody::Values { columns, values } = &insert.body else {
+                    return Err(CqlError::invalid("INSERT JSON is not supported yet"));
+                };
+                if columns.len() != values.len() {
+                    return Err(CqlError::invalid("Unmatched column names/values"));
+                }
+                let mut sets = Vec::new();
+                for (name, value) in columns.iter().zip(values) {
+                    let i = column_index(t, name)?;
+                    let column = &t.columns[i];
+                    if let Some(m) = marker(value) {
+                        binds.set(m, t, name, column.column_type.clone());
+                    }
+                    if sets.iter().any(|(j, _)| *j == i)
+                        || match column.kind {
+                            ColumnKind::PartitionKey => {
+                                !partition[column.position as usize].is_empty()
+                            }
+                            ColumnKind::Clustering => {
+                                !clustering[column.position as usize].is_empty()
+                            }
+                            _ => false,
+                        }
+                    {
+                        return Err(CqlError::invalid(format!(
+                            "Multiple definitions found for column {name}"
+                        )));
+                    }
+                    match column.kind {
+                        ColumnKind::PartitionKey => {
+                            partition[column.position as usize] = vec![value.clone()]
+                        }
+                        ColumnKind::Clustering => {
+                            clustering[column.position as usize] = vec![value.clone()]
+                        }
+                        _ => {
+                            if column.is_counter() {
+                                return Err(CqlError::invalid(
+                                    "INSERT statements are not allowed on counter tables, use UPDATE instead",
+                                ));
+                            }
+                            sets.push((i, value.clone()));
+                        }
+                    }
+                }
+                Action::Insert(sets)
+            }
+            ModificationStatement::Update(update) => {
+                Self::restrictions(t, &update.relations, binds, &mut partition, &mut clustering)?;
+                for assignment in &update.assignments {
+                    let i = column_index(t, assignment.column())?;
+                    let column = &t.columns[i];
+                    if column.kind.is_primary_key() {
+                        return Err(CqlError::invalid(format!(
+                            "PRIMARY KEY part {} found in SET part",
+                            column.name
+                        )));
+                    }
+                    let ty = column.column_type.clone();
+                    match assignment {
+                        Assignment::Set { value, .. }
+                        | Assignment::Add { value, .. }
+                        | Assignment::Prepend { value, .. }
+                        | Assignment::Subtract { value, .. } => {
+                            if let Some(m) = marker(value) {
+                                let bind_type = match (assignment, &ty) {
+                                    (Assignment::Subtract { .. }, ColumnType::Map(k, _)) => {
+                                        ColumnType::Set(k.clone())
+                                    }
+                                    _ => ty.clone(),
+                                };
+                                binds.set(m, t, &column.name, bind_type);
+                            }
+                        }
+                        Assignment::SetElement { key, value, .. } => {
+                            let (key_type, value_type) = match &ty {
+                                ColumnType::Map(k, v) => ((**k).clone(), (**v).clone()),
+                                ColumnType::List(e) => (ColumnType::Int, (**e).clone()),
+                                _ => {
+                                    return Err(CqlError::invalid(format!(
+                                        "Column {} is not a map or list",
+                                        column.name
+                                    )));
+                                }
+                            };
+                            if let Some(m) = marker(key) {
+                                binds.set(m, t, &format!("key({})", column.name), key_type);
+                            }
+                            if let Some(m) = marker(value) {
+                                binds.set(m, t, &format!("value({})", column.name), value_type);
+                            }
+                        }
+                        Assignment::SetField { field, value, .. } => {
+                            let ColumnType::Udt { fields, .. } = &ty else {
+                                return Err(CqlError::invalid(format!(
+                                    "Invalid field selection: {} of type {} is not a user type",
+                                    column.name,
+                                    ty.cql_name()
+                                )));
+                            };
+                            let field_type = fields
+                                .iter()
+                                .find(|(n, _)| n == field)
+                                .map(|(_, t)| t.clone())
+                                .ok_or_else(|| {
+                                    CqlError::invalid(format!(
+                                        "Unknown field {field} in value of user defined type {}",
+                                        ty.cql_name()
+                                    ))
+                                })?;
+                            if let Some(m) = marker(value) {
+                                binds.set(m, t, &format!("{}.{field}", column.name), field_type);
+                            }
+                        }
+                    }
+                }
+                Action::Update(update.assignments.clone())
+            }
+            ModificationStatement::Delete(delete) => {
+                Self::restrictions(t, &delete.relations, binds, &mut partition, &mut clustering)?;
+                if delete.targets.is_empty() {
+                    Action::DeleteRows
+                } else {
+                    for target in &delete.targets {
+                        let name = match target {
+                            DeleteTarget::Column(n)
+                            | DeleteTarget::Element { column: n, .. }
+                            | DeleteTarget::Field { column: n, .. } => n,
+                        };
+                        let column = &t.columns[column_index(t, name)?];
+                        if column.kind.is_primary_key() {
+                            return Err(CqlError::invalid(format!(
+                                "Invalid identifier {name} for deletion (should not be a PRIMARY KEY part)"
+                            )));
+                        }
+                        if let DeleteTarget::Element { key, .. } = target {
+                            if let Some(m) = marker(key) {
+                                let key_type = match &column.column_type {
+                                    ColumnType::Map(k, _) => (**k).clone(),
+                                    _ => ColumnType::Int,
+                                };
+                                binds.set(m, t, &format!("key({name})"), key_type);
+                            }
+                        }
+                    }
+                    Action::DeleteColumns(delete.targets.clone())
+                }
+            }
+        };
+        if let Some((i, _)) = partition.iter().enumerate().find(|(_, v)| v.is_empty()) {
+            let name = t
+                .partition_key()
+                .nth(i)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            return Err(CqlError::invalid(format!(
+                "Some partition key parts are missing: {name}"
+            )));
+        }
+        let restricted_clustering = clustering.iter().take_while(|v| !v.is_empty()).count();
+        if clustering
+            .iter()
+            .skip(restricted_clustering)
+            .any(|v| !v.is_empty())
+        {
+            return Err(CqlError::invalid(
+                "PRIMARY KEY column cannot be restricted as preceding column is not restricted",
+            ));
+        }
+        let full_clustering = restricted_clustering == clustering.len();
+        match &action {
+            Action::Insert(_) | Action::Update(_) if !full_clustering => {
+                let missing = t
+                    .clustering_key()
+                    .nth(restricted_clustering)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                return Err(CqlError::invalid(format!(
+                    "Some clustering keys are missing: {missing}"
+                )));
+            }
+            Action::DeleteColumns(_) if !full_clustering && t.clustering_len() > 0 => {
+                return Err(CqlError::invalid(
+                    "Range deletions are not supported for specific columns",
+                ));
+            }
+            _ => {}
+        }
+        clustering.truncate(restricted_clustering);
+        let pk_indexes: Vec<u16> = partition
+            .iter()
+            .filter_map(|v| v.first().and_then(marker))
+            .map(|i| i as u16)
+            .collect();
+        let pk_indexes =
+            if pk_indexes.len() == partition.len() && partition.iter().all(|v| v.len() == 1) {
+                pk_indexes
+            } else {
+                Vec::new()
+            };
+        Ok(Self {
+            table: table.clone(),
+            partition,
+            clustering,
+            action,
+            attributes: attributes.clone(),
+            pk_indexes,
+        })
+    }
+
+    fn restrictions(
+        t: &TableMetadata,
+        relations: &[Relation],
+        binds: &mut BindSpecs,
+        partition: &mut [Vec<Term>],
+        clustering: &mut [Vec<Term>],
+    ) -> CqlResult<()> {
+        for relation in relations {
+            let RelationTarget::Column(name) = &relation.target else {
+                return Err(CqlError::invalid(
+                    "Only column restrictions are supported in the WHERE clause of UPDATE and DELETE",
+                ));
+            };
+            let column = &t.columns[column_index(t, name)?];
+            let terms = match (&relation.operator, &relation.value) {
+                (Operator::Equal, RelationValue::Term(term)) => vec![term.clone()],
+                (Operator::In, RelationValue::InList(terms)) => terms.clone(),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid operator {} for PRIMARY KEY part {name}",
+                        relation.operator.text()
+                    )));
+                }
+            };
+            for term in &terms {
+                if let Some(m) = marker(term) {
+                    binds.set(m, t, name, column.column_type.clone());
+                }
+            }
+            match column.kind {
+                ColumnKind::PartitionKey => partition[column.position as usize] = terms,
+                ColumnKind::Clustering => clustering[column.position as usize] = terms,
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Non PRIMARY KEY columns found in where clause: {name} "
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn values(
+        bound: &Bound<'_>,
+        terms: &[Term],
+        ty: &ColumnType,
+        name: &str,
+    ) -> CqlResult<Vec<Vec<u8>>> {
+        terms
+            .iter()
+            .map(|t| bound.eval_required(t, ty, name))
+            .collect()
+    }
+
+    fn product(lists: Vec<Vec<Vec<u8>>>) -> Vec<Vec<Vec<u8>>> {
+        let mut out: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
+        for list in lists {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    list.iter()
+                        .map(move |v| [prefix.clone(), vec![v.clone()]].concat())
+                })
+                .collect();
+        }
+        out
+    }
+
+    /// The mutations this statement makes with `bound` values.
+    pub fn mutations(
+        &self,
+        bound: &Bound<'_>,
+        shard: u16,
+        batch_timestamp: Option<i64>,
+    ) -> CqlResult<Vec<Mutation>> {
+        let t = self.table.as_ref();
+        let timestamp_us = match &self.attributes.timestamp {
+            Some(term) => bound.eval_bigint(term, "[timestamp]")?,
+            None => None,
+        }
+        .or(batch_timestamp)
+        .unwrap_or_else(ShardServices::now_us);
+        let ttl_s = match &self.attributes.ttl {
+            Some(term) => match bound.eval_int(term, "[ttl]")? {
+                Some(n) if n < 0 => {
+                    return Err(CqlError::invalid(format!(
+                        "A TTL must be greater or equal to 0, but was {n}"
+                    )));
+                }
+                Some(n) if n > 630_720_000 => {
+                    return Err(CqlError::invalid(format!(
+                        "ttl is too large. requested ({n}) maximum (630720000)"
+                    )));
+                }
+                Some(n) => n as u32,
+                None => t.params.default_time_to_live,
+            },
+            None => t.params.default_time_to_live,
+        };
+        let options = WriteOptions {
+            timestamp_us,
+            ttl_s,
+            now_s: bound.now_ms.div_euclid(1000),
+        };
+        let pk_columns: Vec<_> = t.partition_key().collect();
+        let keys = Self::product(
+            self.partition
+                .iter()
+                .zip(&pk_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        );
+        let ck_columns: Vec<_> = t.clustering_key().collect();
+        let clusterings = Self::product(
+            self.clustering
+                .iter()
+                .zip(&ck_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        );
+        let mut mutations = Vec::with_capacity(keys.len());
+        for key in keys {
+            let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
+            if refs.iter().any(|k| k.is_empty()) && refs.len() == 1 {
+                return Err(CqlError::invalid("Key may not be empty"));
+            }
+            let mut writer = PartitionWriter::new(t, &refs, options, shard);
+            for clustering in &clusterings {
+                self.apply_action(&mut writer, bound, clustering)?;
+            }
+            if !writer.is_empty() {
+                mutations.push(writer.into_mutation());
+            }
+        }
+        Ok(mutations)
+    }
+
+    fn apply_action(
+        &self,
+        writer: &mut PartitionWriter<'_>,
+        bound: &Bound<'_>,
+        clustering: &[Vec<u8>],
+    ) -> CqlResult<()> {
+        let t = self.table.as_ref();
+        let full = clustering.len() == t.clustering_len();
+        match &self.action {
+            Action::Insert(sets) => {
+                writer.add_row_marker(clustering);
+                for (i, term) in sets {
+                    let column = &t.columns[*i];
+                    match bound.eval(term, &column.column_type, &column.name)? {
+                        TermValue::Unset => {}
+                        TermValue::Null => writer.set_column(clustering, column, None)?,
+                        TermValue::Value(v) => writer.set_column(clustering, column, Some(&v))?,
+                    }
+                }
+            }
+            Action::Update(assignments) => {
+                for assignment in assignments {
+                    let column = t
+                        .column(assignment.column())
+                        .ok_or_else(|| CqlError::server("column vanished"))?;
+                    let ty = &column.column_type;
+                    match assignment {
+                        Assignment::Set { value, .. } => {
+                            match bound.eval(value, ty, &column.name)? {
+                                TermValue::Unset => {}
+                                TermValue::Null => writer.set_column(clustering, column, None)?,
+                                TermValue::Value(v) => {
+                                    writer.set_column(clustering, column, Some(&v))?
+                                }
+                            }
+                        }
+                        Assignment::Add { value, .. } | Assignment::Prepend { value, .. } => {
+                            if column.is_counter() {
+                                return Err(CqlError::invalid(
+                                    "Counter updates are not supported yet",
+                                ));
+                            }
+                            if !column.multi_cell {
+                                return Err(CqlError::invalid(format!(
+                                    "Invalid operation ({} = {} + ?) for non counter column {}",
+                                    column.name, column.name, column.name
+                                )));
+                            }
+                            if let TermValue::Value(v) = bound.eval(value, ty, &column.name)? {
+                                writer.add_to_collection(
+                                    clustering,
+                                    column,
+                                    &v,
+                                    matches!(assignment, Assignment::Prepend { .. }),
+                                )?;
+                            }
+                        }
+                        Assignment::Subtract { value, .. } => {
+                            if !column.multi_cell {
+                                return Err(CqlError::invalid(format!(
+                                    "Invalid operation ({} = {} - ?) for non counter column {}",
+                                    column.name, column.name, column.name
+                                )));
+                            }
+                            let paths_type = match ty {
+                                ColumnType::Map(k, _) => ColumnType::Set(k.clone()),
+                                other => other.clone(),
+                            };
+                            if let TermValue::Value(v) =
+                                bound.eval(value, &paths_type, &column.name)?
+                            {
+                                let elements = crate::cql3::writes::collection_elements(&v)?;
+                                if matches!(ty, ColumnType::List(_)) {
+                                    return Err(CqlError::invalid(
+                                        "Removing list elements by value is not supported yet",
+                                    ));
+                                }
+                                writer.remove_elements(
+                                    clustering,
+                                    column,
+                                    elements.into_iter().map(<[u8]>::to_vec).collect(),
+                                );
+                            }
+                        }
+                        Assignment::SetElement { key, value, .. } => {
+                            let ColumnType::Map(key_type, value_type) = ty else {
+                                return Err(CqlError::invalid(
+                                    "Setting list elements by index is not supported yet",
+                                ));
+                            };
+                            let key = bound.eval_required(
+                                key,
+                                key_type,
+                                &format!("key({})", column.name),
+                            )?;
+                            match bound.eval(
+                                value,
+                                value_type,
+                                &format!("value({})", column.name),
+                            )? {
+                                TermValue::Unset => {}
+                                TermValue::Null => {
+                                    writer.set_element(clustering, column, key, None)
+                                }
+                                TermValue::Value(v) => {
+                                    writer.set_element(clustering, column, key, Some(&v))
+                                }
+                            }
+                        }
+                        Assignment::SetField { field, value, .. } => {
+                            let ColumnType::Udt { fields, .. } = ty else {
+                                return Err(CqlError::invalid("not a user type"));
+                            };
+                            let index =
+                                fields.iter().position(|(n, _)| n == field).ok_or_else(|| {
+                                    CqlError::invalid(format!("Unknown field {field}"))
+                                })?;
+                            let field_type = &fields[index].1;
+                            if !column.multi_cell {
+                                return Err(CqlError::invalid(format!(
+                                    "Invalid operation ({}.{field} = ?) for frozen UDT column {}",
+                                    column.name, column.name
+                                )));
+                            }
+                            let path = (index as u16).to_be_bytes().to_vec();
+                            match bound.eval(
+                                value,
+                                field_type,
+                                &format!("{}.{field}", column.name),
+                            )? {
+                                TermValue::Unset => {}
+                                TermValue::Null => {
+                                    writer.set_element(clustering, column, path, None)
+                                }
+                                TermValue::Value(v) => {
+                                    writer.set_element(clustering, column, path, Some(&v))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Action::DeleteRows => {
+                if clustering.is_empty() {
+                    writer.delete_partition();
+                } else if full {
+                    writer.delete_row(clustering);
+                } else {
+                    writer.delete_range(ClusteringSlice {
+                        start: SliceBound::inclusive(clustering.to_vec()),
+                        end: SliceBound::inclusive(clustering.to_vec()),
+                    });
+                }
+            }
+            Action::DeleteColumns(targets) => {
+                for target in targets {
+                    match target {
+                        DeleteTarget::Column(name) => {
+                            let column = t
+                                .column(name)
+                                .ok_or_else(|| CqlError::server("column vanished"))?;
+                            writer.set_column(clustering, column, None)?;
+                        }
+                        DeleteTarget::Element { column: name, key } => {
+                            let column = t
+                                .column(name)
+                                .ok_or_else(|| CqlError::server("column vanished"))?;
+                            let ColumnType::Map(key_type, _) = &column.column_type else {
+                                return Err(CqlError::invalid(
+                                    "Deleting list elements by index is not supported yet",
+                                ));
+                            };
+                            let key =
+                                bound.eval_required(key, key_type, &format!("key({name})"))?;
+                            writer.remove_elements(clustering, column, vec![key]);
+                        }
+                        DeleteTarget::Field {
+                            column: name,
+                            field,
+                        } => {
+                            let column = t
+                                .column(name)
+                                .ok_or_else(|| CqlError::server("column vanished"))?;
+                            let ColumnType::Udt { fields, .. } = &column.column_type else {
+                                return Err(CqlError::invalid("not a user type"));
+                            };
+                            let index =
+                                fields.iter().position(|(n, _)| n == field).ok_or_else(|| {
+                                    CqlError::invalid(format!("Unknown field {field}"))
+                                })?;
+                            writer.set_element(
+                                clustering,
+                                column,
+                                (index as u16).to_be_bytes().to_vec(),
+                                None,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn execute(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<()> {
+        for mutation in self.mutations(bound, services.shard as u16, None)? {
+            proxy::apply(services, &self.table, mutation).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct BatchPlan {
+    pub kind: BatchKind,
+    statements: Vec<ModifyPlan>,
+    attributes: Attributes,
+}
+
+impl BatchPlan {
+    pub fn prepare(
+        schema: &Arc<Schema>,
+        batch: &BatchStatement,
+        keyspace: Option<&str>,
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Self> {
+        if batch.attributes.ttl.is_some() {
+            return Err(CqlError::invalid(
+                "Global TTL on the BATCH statement is not supported.",
+            ));
+        }
+        let statements = batch
+            .statements
+            .iter()
+            .map(|s| ModifyPlan::prepare(schema, s, keyspace, binds))
+            .collect::<CqlResult<Vec<_>>>()?;
+        Ok(Self {
+            kind: batch.kind,
+            statements,
+            attributes: batch.attributes.clone(),
+        })
+    }
+
+    /// Builds the plan of a protocol BATCH from its already-prepared parts.
+    pub fn from_parts(kind: BatchKind, statements: Vec<ModifyPlan>) -> Self {
+        Self {
+            kind,
+            statements,
+            attributes: Attributes::default(),
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+        timestamp: Option<i64>,
+    ) -> CqlResult<()> {
+        let timestamp = match &self.attributes.timestamp {
+            Some(term) => bound.eval_bigint(term, "[timestamp]")?,
+            None => timestamp,
+        }
+        .unwrap_or_else(ShardServices::now_us);
+        for statement in &self.statements {
+            for mutation in statement.mutations(bound, services.shard as u16, Some(timestamp))? {
+                proxy::apply(services, &statement.table, mutation).await?;
+            }
+        }
+        Ok(())
+    }
+}

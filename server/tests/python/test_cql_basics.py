@@ -1,0 +1,152 @@
+"""CQL on one node through the Python driver and cqlsh: schema, writes,
+reads, prepared statements, paging across shards, TTL and timestamps,
+collections, restarts. Written to Cassandra's behaviour."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from cassandra import InvalidRequest, AlreadyExists
+from cassandra.protocol import SyntaxException
+from cassandra.cluster import Cluster
+from cassandra.query import SimpleStatement
+
+from conftest import SibylNode
+
+
+@pytest.fixture
+def session(node):
+    cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5, control_connection_timeout=5)
+    s = cluster.connect()
+    s.execute("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    s.set_keyspace("ks")
+    yield s
+    cluster.shutdown()
+
+
+def test_schema_is_visible_to_the_driver_metadata(session):
+    session.execute("CREATE TABLE events (tenant text, day date, at timeuuid, payload blob, "
+                    "PRIMARY KEY ((tenant, day), at)) WITH CLUSTERING ORDER BY (at DESC) AND default_time_to_live = 3600")
+    meta = session.cluster.metadata.keyspaces["ks"].tables["events"]
+    assert [c.name for c in meta.partition_key] == ["tenant", "day"]
+    assert [c.name for c in meta.clustering_key] == ["at"]
+    assert meta.clustering_key[0].is_reversed
+    assert meta.options["default_time_to_live"] == 3600
+
+
+def test_ddl_errors_use_cassandra_codes(session):
+    session.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
+    with pytest.raises(AlreadyExists):
+        session.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
+    session.execute("CREATE TABLE IF NOT EXISTS t (k int PRIMARY KEY, v int)")
+    with pytest.raises(InvalidRequest, match="No PRIMARY KEY specified"):
+        session.execute("CREATE TABLE u (k int, v int)")
+    with pytest.raises(SyntaxException):
+        session.execute("CREAT TABLE u (k int PRIMARY KEY)")
+    with pytest.raises(InvalidRequest, match="Undefined column name nope"):
+        session.execute("SELECT nope FROM t")
+
+
+def test_writes_reads_and_prepared_statements(session):
+    session.execute("CREATE TABLE kv (k int, c int, v text, PRIMARY KEY (k, c))")
+    insert = session.prepare("INSERT INTO kv (k, c, v) VALUES (?, ?, ?)")
+    for k in range(20):
+        for c in range(10):
+            session.execute(insert, (k, c, f"{k}-{c}"))
+    rows = list(session.execute("SELECT c, v FROM kv WHERE k = 7 AND c >= 3 AND c < 6"))
+    assert [(r.c, r.v) for r in rows] == [(3, "7-3"), (4, "7-4"), (5, "7-5")]
+    rows = list(session.execute("SELECT c FROM kv WHERE k = 7 ORDER BY c DESC LIMIT 2"))
+    assert [r.c for r in rows] == [9, 8]
+    rows = list(session.execute("SELECT k, c FROM kv WHERE k IN (3, 1) AND c = 0"))
+    assert sorted((r.k, r.c) for r in rows) == [(1, 0), (3, 0)]
+    session.execute("UPDATE kv SET v = 'changed' WHERE k = 1 AND c = 1")
+    assert session.execute("SELECT v FROM kv WHERE k = 1 AND c = 1").one().v == "changed"
+    session.execute("DELETE FROM kv WHERE k = 1 AND c = 1")
+    assert session.execute("SELECT v FROM kv WHERE k = 1 AND c = 1").one() is None
+    session.execute("DELETE FROM kv WHERE k = 2")
+    assert list(session.execute("SELECT * FROM kv WHERE k = 2")) == []
+    assert session.execute("SELECT count(*) FROM kv").one().count == 20 * 10 - 1 - 10
+
+
+def test_paging_across_shards_returns_every_row_once(session):
+    session.execute("CREATE TABLE p (k int, c int, PRIMARY KEY (k, c))")
+    insert = session.prepare("INSERT INTO p (k, c) VALUES (?, ?)")
+    for k in range(100):
+        for c in range(7):
+            session.execute(insert, (k, c))
+    statement = SimpleStatement("SELECT k, c FROM p", fetch_size=33)
+    seen = [(r.k, r.c) for r in session.execute(statement)]
+    assert len(seen) == 700 and len(set(seen)) == 700
+    statement = SimpleStatement("SELECT c FROM p WHERE k = 5", fetch_size=2)
+    assert [r.c for r in session.execute(statement)] == list(range(7))
+
+
+def test_ttl_timestamp_and_writetime(session):
+    session.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 10) USING TTL 100 AND TIMESTAMP 12345")
+    row = session.execute("SELECT writetime(v) AS wt, ttl(v) AS left FROM t WHERE k = 1").one()
+    assert row.wt == 12345 and 90 <= row.left <= 100
+    # An older timestamp loses; a newer one wins.
+    session.execute("INSERT INTO t (k, v) VALUES (1, 20) USING TIMESTAMP 100")
+    assert session.execute("SELECT v FROM t WHERE k = 1").one().v == 10
+    session.execute("INSERT INTO t (k, v) VALUES (2, 1) USING TTL 1")
+    time.sleep(2.2)
+    assert session.execute("SELECT v FROM t WHERE k = 2").one() is None
+
+
+def test_collections_and_user_types(session):
+    session.execute("CREATE TYPE address (street text, zip int)")
+    session.execute("CREATE TABLE c (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, int>, a address)")
+    session.execute("INSERT INTO c (k, l, s, m, a) VALUES (1, [1, 2], {'b', 'a'}, {'x': 1}, {street: 'Main', zip: 5})")
+    session.execute("UPDATE c SET l = l + [3], l = [0] + l, s = s - {'b'}, m['y'] = 2 WHERE k = 1")
+    row = session.execute("SELECT l, s, m, a FROM c WHERE k = 1").one()
+    assert row.l == [0, 1, 2, 3]
+    assert set(row.s) == {"a"}
+    assert dict(row.m) == {"x": 1, "y": 2}
+    assert row.a.street == "Main" and row.a.zip == 5
+
+
+def test_filtering_requires_allow_filtering(session):
+    session.execute("CREATE TABLE f (k int PRIMARY KEY, v int)")
+    for k in range(10):
+        session.execute("INSERT INTO f (k, v) VALUES (%s, %s)", (k, k % 3))
+    with pytest.raises(InvalidRequest, match="ALLOW FILTERING"):
+        session.execute("SELECT k FROM f WHERE v = 1")
+    rows = session.execute("SELECT k FROM f WHERE v = 1 ALLOW FILTERING")
+    assert sorted(r.k for r in rows) == [1, 4, 7]
+
+
+def test_data_and_schema_survive_restart():
+    node = SibylNode("--smp", "2")
+    workdir = node.workdir
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect()
+        s.execute("CREATE KEYSPACE r WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE r.t (k int PRIMARY KEY, v text)")
+        for k in range(50):
+            s.execute("INSERT INTO r.t (k, v) VALUES (%s, %s)", (k, str(k)))
+        cluster.shutdown()
+    finally:
+        node.stop(cleanup=False)
+    node = SibylNode("--smp", "2", workdir=workdir)
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect()
+        rows = list(s.execute("SELECT k, v FROM r.t"))
+        assert sorted((r.k, r.v) for r in rows) == [(k, str(k)) for k in range(50)]
+        cluster.shutdown()
+    finally:
+        node.stop()
+
+
+def test_cqlsh_runs_statements(node):
+    cqlsh = os.path.join(os.path.dirname(sys.executable), "cqlsh")
+    script = ("CREATE KEYSPACE q WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};"
+              "CREATE TABLE q.t (k int PRIMARY KEY, v text);"
+              "INSERT INTO q.t (k, v) VALUES (1, 'one');"
+              "SELECT * FROM q.t;")
+    out = subprocess.run([cqlsh, "127.0.0.1", str(node.port), "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "one" in out.stdout and "(1 rows)" in out.stdout, out.stdout
