@@ -150,7 +150,7 @@ impl CqlProcessor {
             Plan::Modify(plan) => plan
                 .execute(&self.services, &bound)
                 .await
-                .map(|()| ResultBody::Void),
+                .map(|result| result.unwrap_or(ResultBody::Void)),
             Plan::Batch(plan) => plan
                 .execute(&self.services, &bound, params.timestamp)
                 .await
@@ -221,9 +221,6 @@ impl CqlProcessor {
     ) -> CqlResult<ResultBody> {
         let keyspace = Self::keyspace(ctx, batch.keyspace);
         let timestamp = batch.timestamp.unwrap_or_else(ShardServices::now_us);
-        if batch.batch_type == BatchType::Counter {
-            return Err(CqlError::invalid("Counter batches are not supported yet"));
-        }
         // Build every mutation first: a bad statement fails the whole batch.
         let mut work = Vec::with_capacity(batch.statements.len());
         for statement in &batch.statements {
@@ -256,6 +253,21 @@ impl CqlProcessor {
                 ));
             };
             let bound = Bound::new(values, &prepared.bind_names, now_ms(), &self.timeuuids)?;
+            if plan.is_conditional() {
+                return Err(CqlError::invalid("Conditional batches are not supported yet"));
+            }
+            if plan.table.is_counter() != (batch.batch_type == BatchType::Counter) {
+                return Err(CqlError::invalid(if batch.batch_type == BatchType::Counter {
+                    "Only counter mutations are allowed in COUNTER batches"
+                } else {
+                    "Counter and non-counter mutations cannot exist in the same batch"
+                }));
+            }
+            if plan.table.is_counter() {
+                // Counter increments are read-modify-writes on the owner.
+                plan.execute(&self.services, &bound).await?;
+                continue;
+            }
             for mutation in plan.mutations(&bound, self.services.shard as u16, Some(timestamp))? {
                 work.push((plan.clone(), mutation));
             }

@@ -5,6 +5,7 @@
 //! context. Shard 0 additionally owns the system engine (node-local tables)
 //! and is the only shard that changes the schema.
 
+pub mod locks;
 mod node_info;
 pub mod proxy;
 pub mod startup;
@@ -41,6 +42,8 @@ pub struct ShardServices {
     pub schema_lock: glommio::sync::Semaphore,
     /// Last timestamp handed to a schema change, to keep them increasing.
     pub last_schema_timestamp_us: Cell<i64>,
+    /// Serializes LWT and counter updates per partition on this shard.
+    pub partition_locks: locks::PartitionLocks,
 }
 
 impl std::fmt::Debug for ShardServices {
@@ -76,6 +79,7 @@ impl ShardServices {
             events,
             schema_lock: glommio::sync::Semaphore::new(1),
             last_schema_timestamp_us: Cell::new(0),
+            partition_locks: locks::PartitionLocks::default(),
         });
         services.mesh.set_context(&services);
         services
@@ -123,6 +127,11 @@ impl ShardServices {
             self.events.publish(&event);
         }
         Ok(())
+    }
+
+    /// This shard's counter origin: the node's host id with the shard mixed in.
+    pub fn counter_origin(&self) -> u128 {
+        u128::from_be_bytes(self.node.host_id) ^ self.shard as u128
     }
 
     /// Current time in microseconds, for default write timestamps.

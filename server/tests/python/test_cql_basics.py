@@ -150,3 +150,43 @@ def test_cqlsh_runs_statements(node):
     out = subprocess.run([cqlsh, "127.0.0.1", str(node.port), "-e", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "one" in out.stdout and "(1 rows)" in out.stdout, out.stdout
+
+
+def test_lightweight_transactions_return_applied_and_current_values(session):
+    session.execute("CREATE TABLE users (id int PRIMARY KEY, name text, age int)")
+    assert session.execute("INSERT INTO users (id, name, age) VALUES (1, 'ann', 30) IF NOT EXISTS").one().applied
+    row = session.execute("INSERT INTO users (id, name, age) VALUES (1, 'bob', 40) IF NOT EXISTS").one()
+    assert not row.applied and row.name == "ann" and row.age == 30
+    assert session.execute("UPDATE users SET age = 31 WHERE id = 1 IF age = 30").one().applied
+    row = session.execute("UPDATE users SET age = 32 WHERE id = 1 IF age = 30").one()
+    assert not row.applied and row.age == 31
+    assert not session.execute("DELETE FROM users WHERE id = 2 IF EXISTS").one().applied
+    assert session.execute("DELETE FROM users WHERE id = 1 IF EXISTS").one().applied
+    assert session.execute("SELECT * FROM users WHERE id = 1").one() is None
+
+
+def test_concurrent_conditional_inserts_have_exactly_one_winner(session):
+    session.execute("CREATE TABLE once (k int PRIMARY KEY, owner int)")
+    insert = session.prepare("INSERT INTO once (k, owner) VALUES (?, ?) IF NOT EXISTS")
+    futures = [session.execute_async(insert, (7, who)) for who in range(40)]
+    winners = [f.result().one().applied for f in futures].count(True)
+    assert winners == 1
+
+
+def test_counters_increment_decrement_and_batch(session):
+    from cassandra.query import BatchStatement, BatchType
+    session.execute("CREATE TABLE hits (page text PRIMARY KEY, views counter, errors counter)")
+    for _ in range(10):
+        session.execute("UPDATE hits SET views = views + 1, errors = errors - 2 WHERE page = 'a'")
+    add = session.prepare("UPDATE hits SET views = views + ? WHERE page = ?")
+    session.execute(add, (100, "a"))
+    batch = BatchStatement(batch_type=BatchType.COUNTER)
+    batch.add(add, (5, "b"))
+    batch.add(add, (7, "b"))
+    session.execute(batch)
+    rows = {r.page: (r.views, r.errors) for r in session.execute("SELECT * FROM hits")}
+    assert rows == {"a": (110, -20), "b": (12, None)}
+    with pytest.raises(InvalidRequest, match="INSERT statements are not allowed on counter tables"):
+        session.execute("INSERT INTO hits (page, views) VALUES ('x', 1)")
+    with pytest.raises(InvalidRequest, match="Cannot set the value of counter column"):
+        session.execute("UPDATE hits SET views = 3 WHERE page = 'a'")

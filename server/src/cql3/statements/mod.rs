@@ -6,6 +6,7 @@
 
 pub mod bind;
 pub mod ddl;
+pub mod lwt;
 pub mod modify;
 pub mod paging;
 pub mod select;

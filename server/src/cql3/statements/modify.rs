@@ -6,14 +6,16 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use sibyl_protocol::response::{ColumnSpec, ResultBody, Rows, RowsMetadata};
 use sibyl_protocol::types::ColumnType;
+use sibyl_protocol::wire;
 use sibyl_storage::mutation::{Bound as SliceBound, ClusteringSlice, Mutation};
 
 use super::bind::Bound;
 use super::{BindSpecs, resolve_table};
 use crate::cql3::ast::{
-    Assignment, Attributes, BatchKind, BatchStatement, DeleteTarget, InsertBody,
-    ModificationStatement, Operator, Relation, RelationTarget, RelationValue, Statement, Term,
+    Assignment, Attributes, BatchKind, BatchStatement, ColumnCondition, Condition, ConditionTarget, DeleteTarget,
+    InsertBody, ModificationStatement, Operator, Relation, RelationTarget, RelationValue, Statement, Term,
 };
 use crate::cql3::values::TermValue;
 use crate::cql3::writes::{PartitionWriter, WriteOptions};
@@ -31,9 +33,18 @@ enum Action {
     DeleteColumns(Vec<DeleteTarget>),
 }
 
+/// An `IF` clause as prepared.
+#[derive(Debug, Clone)]
+enum ConditionPlan {
+    Exists,
+    NotExists,
+    Columns(Vec<ColumnCondition>),
+}
+
 #[derive(Debug)]
 pub struct ModifyPlan {
     pub table: Arc<TableMetadata>,
+    condition: Option<ConditionPlan>,
     /// Per partition key column, the values (`=` term or IN list).
     partition: Vec<Vec<Term>>,
     /// Per clustering column restricted (a prefix), the values.
@@ -82,9 +93,9 @@ impl ModifyPlan {
         binds: &mut BindSpecs,
     ) -> CqlResult<Self> {
         let (table_name, attributes, condition) = match statement {
-            ModificationStatement::Insert(s) => (&s.table, &s.attributes, s.if_not_exists),
-            ModificationStatement::Update(s) => (&s.table, &s.attributes, s.condition.is_some()),
-            ModificationStatement::Delete(s) => (&s.table, &s.attributes, s.condition.is_some()),
+            ModificationStatement::Insert(s) => (&s.table, &s.attributes, s.if_not_exists.then_some(ConditionPlan::NotExists)),
+            ModificationStatement::Update(s) => (&s.table, &s.attributes, s.condition.as_ref().map(Self::condition_plan)),
+            ModificationStatement::Delete(s) => (&s.table, &s.attributes, s.condition.as_ref().map(Self::condition_plan)),
         };
         let table = resolve_table(schema, table_name, keyspace)?;
         let t = table.as_ref();
@@ -99,10 +110,17 @@ impl ModifyPlan {
                 t.keyspace
             )));
         }
-        if condition {
-            return Err(CqlError::invalid(
-                "Conditional updates (IF ...) are not supported yet",
-            ));
+        if let Some(ConditionPlan::Columns(conditions)) = &condition {
+            Self::condition_binds(t, conditions, binds)?;
+        }
+        if condition.is_some() && attributes.timestamp.is_some() {
+            return Err(CqlError::invalid("Cannot provide custom timestamp for conditional updates"));
+        }
+        if condition.is_some() && t.is_counter() {
+            return Err(CqlError::invalid("Conditional updates are not supported on counter tables"));
+        }
+        if t.is_counter() && attributes.ttl.is_some() {
+            return Err(CqlError::invalid("Cannot set the TTL on counter updates"));
         }
         for (term, name, ty) in [
             (&attributes.ttl, "[ttl]", ColumnType::Int),
@@ -316,14 +334,86 @@ impl ModifyPlan {
             } else {
                 Vec::new()
             };
+        if condition.is_some()
+            && (partition.iter().any(|v| v.len() > 1) || clustering.iter().any(|v| v.len() > 1))
+        {
+            return Err(CqlError::invalid("IN on the partition key is not supported with conditional updates"));
+        }
         Ok(Self {
             table: table.clone(),
+            condition,
             partition,
             clustering,
             action,
             attributes: attributes.clone(),
             pk_indexes,
         })
+    }
+
+    fn condition_plan(condition: &Condition) -> ConditionPlan {
+        match condition {
+            Condition::Exists => ConditionPlan::Exists,
+            Condition::Columns(conditions) => ConditionPlan::Columns(conditions.clone()),
+        }
+    }
+
+    /// The type a condition compares, and what part of the column it reads.
+    fn condition_target(t: &TableMetadata, condition: &ColumnCondition) -> CqlResult<(usize, ColumnType, Option<ColumnType>)> {
+        let (name, key_or_field) = match &condition.target {
+            ConditionTarget::Column(name) => (name, None),
+            ConditionTarget::Element { column, .. } => (column, Some(true)),
+            ConditionTarget::Field { column, .. } => (column, Some(false)),
+        };
+        let index = column_index(t, name)?;
+        let column = &t.columns[index];
+        if column.kind.is_primary_key() {
+            return Err(CqlError::invalid(format!("PRIMARY KEY column '{name}' cannot have IF conditions")));
+        }
+        let ty = column.column_type.clone();
+        Ok(match (&condition.target, key_or_field) {
+            (ConditionTarget::Element { .. }, _) => match &ty {
+                ColumnType::Map(k, v) => (index, (**v).clone(), Some((**k).clone())),
+                ColumnType::List(e) => (index, (**e).clone(), Some(ColumnType::Int)),
+                _ => return Err(CqlError::invalid(format!("Invalid element access syntax for non-collection column {name}"))),
+            },
+            (ConditionTarget::Field { field, .. }, _) => match &ty {
+                ColumnType::Udt { fields, .. } => {
+                    let f = fields.iter().find(|(n, _)| n == field).ok_or_else(|| CqlError::invalid(format!("Unknown field {field}")))?;
+                    (index, f.1.clone(), None)
+                }
+                _ => return Err(CqlError::invalid(format!("Invalid field access for non-UDT column {name}"))),
+            },
+            _ => (index, ty, None),
+        })
+    }
+
+    fn condition_binds(t: &TableMetadata, conditions: &[ColumnCondition], binds: &mut BindSpecs) -> CqlResult<()> {
+        for condition in conditions {
+            let (index, compared, key_type) = Self::condition_target(t, condition)?;
+            let name = t.columns[index].name.clone();
+            if let (ConditionTarget::Element { key, .. }, Some(kt)) = (&condition.target, key_type) {
+                if let Some(m) = marker(key) {
+                    binds.set(m, t, &format!("key({name})"), kt);
+                }
+            }
+            match &condition.value {
+                RelationValue::Term(term) => {
+                    if let Some(m) = marker(term) {
+                        binds.set(m, t, &name, compared.clone());
+                    }
+                }
+                RelationValue::InList(terms) => {
+                    for term in terms {
+                        if let Some(m) = marker(term) {
+                            binds.set(m, t, &name, compared.clone());
+                        }
+                    }
+                }
+                RelationValue::InMarker(m) => binds.set(m.index, t, &format!("in({name})"), ColumnType::List(Box::new(compared.clone()))),
+                RelationValue::Between(..) => return Err(CqlError::invalid("BETWEEN is not supported in conditions")),
+            }
+        }
+        Ok(())
     }
 
     fn restrictions(
@@ -667,11 +757,162 @@ impl ModifyPlan {
         Ok(())
     }
 
-    pub async fn execute(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<()> {
+    /// Runs the statement. Conditional statements answer with the
+    /// `[applied]` row; others with nothing.
+    pub async fn execute(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<Option<ResultBody>> {
+        if self.condition.is_some() {
+            return self.execute_conditional(services, bound).await.map(Some);
+        }
+        if self.table.is_counter() && matches!(self.action, Action::Update(_)) {
+            self.execute_counters(services, bound).await?;
+            return Ok(None);
+        }
         for mutation in self.mutations(bound, services.shard as u16, None)? {
             proxy::apply(services, &self.table, mutation).await?;
         }
+        Ok(None)
+    }
+
+    fn bound_clusterings(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<Vec<u8>>>> {
+        let ck_columns: Vec<_> = self.table.clustering_key().collect();
+        Ok(Self::product(
+            self.clustering.iter().zip(&ck_columns).map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name)).collect::<CqlResult<_>>()?,
+        ))
+    }
+
+    fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
+        let pk_columns: Vec<_> = self.table.partition_key().collect();
+        let keys = Self::product(
+            self.partition.iter().zip(&pk_columns).map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name)).collect::<CqlResult<_>>()?,
+        );
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
+                crate::dht::serialize_partition_key(&refs)
+            })
+            .collect())
+    }
+
+    async fn execute_counters(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<()> {
+        let Action::Update(assignments) = &self.action else { return Ok(()) };
+        let t = &self.table;
+        let mut deltas = Vec::new();
+        let mut static_only = true;
+        for assignment in assignments {
+            let column = t.column(assignment.column()).ok_or_else(|| CqlError::server("column vanished"))?;
+            let (value, sign) = match assignment {
+                Assignment::Add { value, .. } => (value, 1i64),
+                Assignment::Subtract { value, .. } => (value, -1i64),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot set the value of counter column {} (counters can only be incremented/decremented, not set)",
+                        column.name
+                    )));
+                }
+            };
+            static_only &= column.kind == ColumnKind::Static;
+            if let Some(delta) = bound.eval_bigint(value, &column.name)? {
+                deltas.push((column.id, delta.wrapping_mul(sign)));
+            }
+        }
+        let timestamp_us = match &self.attributes.timestamp {
+            Some(term) => bound.eval_bigint(term, "[timestamp]")?,
+            None => None,
+        }
+        .unwrap_or_else(ShardServices::now_us);
+        let now_s = bound.now_ms.div_euclid(1000);
+        for key in self.bound_keys(bound)? {
+            let token = crate::dht::token_of_key(&key).0;
+            for clustering in self.bound_clusterings(bound)? {
+                let target = super::lwt::Target { key: key.clone(), token, clustering };
+                super::lwt::apply_counters(services, t.clone(), target, static_only, deltas.clone(), timestamp_us, now_s).await?;
+            }
+        }
         Ok(())
+    }
+
+    fn checked_conditions(&self, bound: &Bound<'_>) -> CqlResult<super::lwt::Check> {
+        use super::lwt::{Check, CheckedCondition, Element};
+        let t = &self.table;
+        Ok(match &self.condition {
+            None | Some(ConditionPlan::Exists) => Check::Exists,
+            Some(ConditionPlan::NotExists) => Check::NotExists,
+            Some(ConditionPlan::Columns(conditions)) => {
+                let mut checked = Vec::new();
+                for condition in conditions {
+                    let (column, compared_type, key_type) = Self::condition_target(t, condition)?;
+                    let name = t.columns[column].name.clone();
+                    let element = match (&condition.target, key_type) {
+                        (ConditionTarget::Element { key, .. }, Some(ColumnType::Int)) => {
+                            let bytes = bound.eval_required(key, &ColumnType::Int, &format!("key({name})"))?;
+                            Element::ListIndex(i32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?))
+                        }
+                        (ConditionTarget::Element { key, .. }, Some(kt)) => Element::MapKey(bound.eval_required(key, &kt, &format!("key({name})"))?),
+                        (ConditionTarget::Field { field, .. }, _) => match &t.columns[column].column_type {
+                            ColumnType::Udt { fields, .. } => Element::Field(fields.iter().position(|(n, _)| n == field).unwrap_or(0)),
+                            _ => Element::Whole,
+                        },
+                        _ => Element::Whole,
+                    };
+                    let eval = |term: &Term| -> CqlResult<Option<Vec<u8>>> {
+                        Ok(bound.eval(term, &compared_type, &name)?.as_bytes().map(<[u8]>::to_vec))
+                    };
+                    let expected = match &condition.value {
+                        RelationValue::Term(term) => vec![eval(term)?],
+                        RelationValue::InList(terms) => terms.iter().map(eval).collect::<CqlResult<_>>()?,
+                        RelationValue::InMarker(m) => {
+                            let list = bound.eval_required(&Term::BindMarker(m.clone()), &ColumnType::List(Box::new(compared_type.clone())), &format!("in({name})"))?;
+                            crate::cql3::writes::collection_elements(&list)?.into_iter().map(|e| Some(e.to_vec())).collect()
+                        }
+                        RelationValue::Between(..) => return Err(CqlError::invalid("BETWEEN is not supported in conditions")),
+                    };
+                    checked.push(CheckedCondition { column, element, compared_type, operator: condition.operator, expected });
+                }
+                Check::Columns(checked)
+            }
+        })
+    }
+
+    async fn execute_conditional(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<ResultBody> {
+        let t = &self.table;
+        let mut mutations = self.mutations(bound, services.shard as u16, None)?;
+        let mutation = match (mutations.pop(), mutations.is_empty()) {
+            (Some(m), true) => m,
+            _ => return Err(CqlError::invalid("IN on the partition key is not supported with conditional updates")),
+        };
+        let clustering = self.bound_clusterings(bound)?.pop().unwrap_or_default();
+        let target = super::lwt::Target { key: mutation.update.key.clone(), token: mutation.update.token, clustering };
+        let check = self.checked_conditions(bound)?;
+        let now_s = bound.now_ms.div_euclid(1000);
+        let (applied, row) = super::lwt::apply_conditional(services, t.clone(), target, check, mutation, now_s).await?;
+        // `[applied]`, then (when not applied) the row's current values: the
+        // whole row for IF NOT EXISTS, the conditions' columns otherwise.
+        let shown: Vec<usize> = match (&self.condition, applied, &row) {
+            (_, true, _) | (_, _, None) => Vec::new(),
+            (Some(ConditionPlan::NotExists) | Some(ConditionPlan::Exists), false, Some(_)) => (0..t.columns.len()).collect(),
+            (Some(ConditionPlan::Columns(conditions)), false, Some(_)) => {
+                let mut indexes: Vec<usize> = conditions.iter().filter_map(|c| Self::condition_target(t, c).ok().map(|x| x.0)).collect();
+                indexes.sort_unstable();
+                indexes.dedup();
+                indexes
+            }
+            (None, false, Some(_)) => Vec::new(),
+        };
+        let mut columns = vec![ColumnSpec { keyspace: t.keyspace.clone(), table: t.name.clone(), name: "[applied]".into(), column_type: ColumnType::Boolean }];
+        let mut content = Vec::new();
+        wire::write_bytes(&mut content, Some(&[u8::from(applied)]));
+        for index in &shown {
+            let column = &t.columns[*index];
+            columns.push(ColumnSpec { keyspace: t.keyspace.clone(), table: t.name.clone(), name: column.name.clone(), column_type: column.column_type.clone() });
+            wire::write_bytes(&mut content, row.as_ref().and_then(|r| r.values.get(*index)).and_then(Option::as_deref));
+        }
+        Ok(ResultBody::Rows(Rows { metadata: RowsMetadata::new(columns), rows_count: 1, content }))
+    }
+
+    /// The result metadata a conditional statement announces when prepared.
+    pub fn is_conditional(&self) -> bool {
+        self.condition.is_some()
     }
 }
 
@@ -726,7 +967,14 @@ impl BatchPlan {
             None => timestamp,
         }
         .unwrap_or_else(ShardServices::now_us);
+        if self.statements.iter().any(ModifyPlan::is_conditional) {
+            return Err(CqlError::invalid("Conditional batches are not supported yet"));
+        }
         for statement in &self.statements {
+            if statement.table.is_counter() && matches!(statement.action, Action::Update(_)) {
+                statement.execute_counters(services, bound).await?;
+                continue;
+            }
             for mutation in statement.mutations(bound, services.shard as u16, Some(timestamp))? {
                 proxy::apply(services, &statement.table, mutation).await?;
             }

@@ -1,0 +1,222 @@
+//! Lightweight transactions on one node: `IF NOT EXISTS`, `IF EXISTS` and
+//! `IF <conditions>`, checked and applied atomically per partition on the
+//! owning shard under that partition's lock (the single-node equivalent of
+//! Paxos). Conditions are evaluated to bytes on the coordinator, so what
+//! crosses shards is plain data.
+//!
+//! Counter updates use the same read-modify-write path: read this shard's
+//! origin shard of each counter cell, add the delta, write the new context.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use sibyl_protocol::types::ColumnType;
+use sibyl_storage::mutation::{
+    Cell, CellValue, ClusteringSlice, ColumnData, CounterContext, Mutation, PartitionUpdate, Row,
+};
+use sibyl_storage::query::ReadCommand;
+
+use crate::cql3::ast::Operator;
+use crate::cql3::rows::{decode_partition, CqlRow};
+use crate::cql3::values::compare_values;
+use crate::cql3::writes::{collection_elements, udt_fields};
+use crate::cql3::{CqlError, CqlResult};
+use crate::dht::Token;
+use crate::schema::TableMetadata;
+use crate::service::ShardServices;
+
+/// Which part of a column a condition looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Element {
+    Whole,
+    /// A map key (serialized) or a list index.
+    MapKey(Vec<u8>),
+    ListIndex(i32),
+    Field(usize),
+}
+
+/// One `IF` condition with its expected value(s) already bound.
+#[derive(Debug, Clone)]
+pub struct CheckedCondition {
+    pub column: usize,
+    pub element: Element,
+    /// The type of what is compared (the element's type for elements).
+    pub compared_type: ColumnType,
+    pub operator: Operator,
+    pub expected: Vec<Option<Vec<u8>>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Exists,
+    NotExists,
+    Columns(Vec<CheckedCondition>),
+}
+
+/// Where the checked row lives.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub key: Vec<u8>,
+    pub token: i64,
+    pub clustering: Vec<Vec<u8>>,
+}
+
+fn current_row(table: &TableMetadata, target: &Target, result: &sibyl_storage::query::ReadResult, now_s: i64) -> Option<CqlRow> {
+    let mut rows = Vec::new();
+    for partition in &result.partitions {
+        decode_partition(table, partition, now_s, &mut rows);
+    }
+    let clustering_indexes: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == crate::schema::ColumnKind::Clustering)
+        .map(|(i, _)| i)
+        .collect();
+    rows.into_iter().find(|row| {
+        clustering_indexes.iter().zip(&target.clustering).all(|(i, v)| row.values.get(*i).and_then(Option::as_ref) == Some(v))
+    })
+}
+
+fn extract(table: &TableMetadata, row: Option<&CqlRow>, condition: &CheckedCondition) -> CqlResult<Option<Vec<u8>>> {
+    let Some(bytes) = row.and_then(|r| r.values.get(condition.column)).and_then(Option::as_ref) else {
+        return Ok(None);
+    };
+    let column = &table.columns[condition.column];
+    Ok(match &condition.element {
+        Element::Whole => Some(bytes.clone()),
+        Element::MapKey(key) => {
+            let ColumnType::Map(key_type, _) = &column.column_type else { return Ok(None) };
+            let elements = collection_elements(bytes)?;
+            elements
+                .chunks(2)
+                .find(|pair| pair.first().is_some_and(|k| compare_values(key_type, k, key) == Ordering::Equal))
+                .and_then(|pair| pair.get(1))
+                .map(|v| v.to_vec())
+        }
+        Element::ListIndex(i) => collection_elements(bytes)?.get(*i as usize).map(|v| v.to_vec()),
+        Element::Field(i) => udt_fields(bytes)?.get(*i).copied().flatten().map(<[u8]>::to_vec),
+    })
+}
+
+fn holds(current: Option<&[u8]>, condition: &CheckedCondition) -> bool {
+    let ty = &condition.compared_type;
+    let cmp = |expected: &Option<Vec<u8>>| match (current, expected) {
+        (None, None) => Some(Ordering::Equal),
+        (Some(a), Some(b)) => Some(compare_values(ty, a, b)),
+        _ => None,
+    };
+    match condition.operator {
+        Operator::Equal => condition.expected.first().is_some_and(|e| cmp(e) == Some(Ordering::Equal)),
+        Operator::NotEqual => condition.expected.first().is_some_and(|e| cmp(e) != Some(Ordering::Equal)),
+        Operator::In => condition.expected.iter().any(|e| cmp(e) == Some(Ordering::Equal)),
+        Operator::LessThan => condition.expected.first().is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Less)),
+        Operator::LessThanOrEqual => {
+            condition.expected.first().is_some_and(|e| e.is_some() && matches!(cmp(e), Some(Ordering::Less | Ordering::Equal)))
+        }
+        Operator::GreaterThan => condition.expected.first().is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Greater)),
+        Operator::GreaterThanOrEqual => {
+            condition.expected.first().is_some_and(|e| e.is_some() && matches!(cmp(e), Some(Ordering::Greater | Ordering::Equal)))
+        }
+        _ => false,
+    }
+}
+
+/// Checks and (if the check passes) applies `mutation`, on the owning shard.
+/// Returns whether it applied and the row as it was.
+pub async fn apply_conditional(
+    services: &Rc<ShardServices>,
+    table: Arc<TableMetadata>,
+    target: Target,
+    check: Check,
+    mutation: Mutation,
+    now_s: i64,
+) -> CqlResult<(bool, Option<CqlRow>)> {
+    let owner = services.sharder.shard_of(Token(target.token));
+    services
+        .mesh
+        .call(owner, move |ctx| async move {
+            let services = ShardServices::from_context(ctx)?;
+            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
+            let command = ReadCommand {
+                slices: if target.clustering.is_empty() { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
+                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+            };
+            let result = services.data.read(&command).await?;
+            let row = current_row(&table, &target, &result, now_s);
+            let applied = match &check {
+                Check::Exists => row.is_some(),
+                Check::NotExists => row.is_none(),
+                Check::Columns(conditions) => {
+                    let mut all = true;
+                    for condition in conditions {
+                        let current = extract(&table, row.as_ref(), condition)?;
+                        all &= holds(current.as_deref(), condition);
+                    }
+                    all
+                }
+            };
+            if applied {
+                services.data.apply(&mutation).await?;
+            }
+            Ok((applied, row))
+        })
+        .await
+        .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
+}
+
+/// Adds `deltas` (column id, delta) to counter cells of one row, on the
+/// owning shard: this shard's origin entry gets clock + 1 and the new sum.
+pub async fn apply_counters(
+    services: &Rc<ShardServices>,
+    table: Arc<TableMetadata>,
+    target: Target,
+    static_row: bool,
+    deltas: Vec<(u32, i64)>,
+    timestamp_us: i64,
+    now_s: i64,
+) -> CqlResult<()> {
+    let owner = services.sharder.shard_of(Token(target.token));
+    services
+        .mesh
+        .call(owner, move |ctx| async move {
+            let services = ShardServices::from_context(ctx)?;
+            let origin = services.counter_origin();
+            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
+            let command = ReadCommand {
+                slices: if target.clustering.is_empty() || static_row { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
+                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+            };
+            let result = services.data.read(&command).await?;
+            let existing = |id: u32| -> Option<CounterContext> {
+                let partition = result.partitions.first()?;
+                let row = if static_row {
+                    partition.static_row.as_ref()?
+                } else {
+                    &partition.rows.iter().find(|r| r.clustering == target.clustering)?.row
+                };
+                match row.columns.get(&id)? {
+                    ColumnData::Simple(Cell { value: CellValue::Counter(ctx), .. }) => Some(ctx.clone()),
+                    _ => None,
+                }
+            };
+            let mut row = Row::default();
+            for (id, delta) in deltas {
+                let (clock, value) = existing(id)
+                    .and_then(|ctx| ctx.shards.iter().find(|s| s.origin == origin).map(|s| (s.clock, s.value)))
+                    .unwrap_or((0, 0));
+                let context = CounterContext::single(origin, clock + 1, value.wrapping_add(delta));
+                row.columns.insert(id, ColumnData::Simple(Cell::counter(timestamp_us, context)));
+            }
+            let mut update = PartitionUpdate::new(target.key.clone(), target.token);
+            if static_row {
+                update.static_row = row;
+            } else {
+                update.rows.push((target.clustering.clone(), row));
+            }
+            services.data.apply(&Mutation::new(table.storage_id, update)).await
+        })
+        .await
+        .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
+}
