@@ -17,6 +17,7 @@
 //! * After any write or sync error the log is failed: every later call errors,
 //!   no write is acknowledged, and restart (replay) is the recovery.
 
+mod io_done;
 pub mod replay;
 pub mod segment;
 
@@ -31,6 +32,7 @@ use glommio::sync::Semaphore;
 use crate::error::{Result, StorageError};
 use crate::io::{ALIGNMENT, Disk, File, align_down, align_up};
 use crate::schema::TableId;
+use io_done::IoDone;
 pub use segment::ReplayPosition;
 use segment::{ENTRY_HEADER_BYTES, HEADER_BYTES};
 
@@ -115,6 +117,20 @@ struct Inner {
     state: RefCell<State>,
     stats: RefCell<CommitlogStats>,
     io_permit: Semaphore,
+    /// Signalled whenever the I/O permit is released (see `wait_durable`).
+    io_done: IoDone,
+}
+
+/// The I/O permit; releasing it wakes the writers waiting for I/O to finish.
+struct IoGuard<'a> {
+    _permit: glommio::sync::Permit<'a>,
+    done: &'a IoDone,
+}
+
+impl Drop for IoGuard<'_> {
+    fn drop(&mut self) {
+        self.done.notify_all();
+    }
 }
 
 /// Handle to a shard's commitlog; clones share it.
@@ -161,6 +177,7 @@ impl Commitlog {
                 }),
                 stats: RefCell::new(CommitlogStats::default()),
                 io_permit: Semaphore::new(1),
+                io_done: IoDone::default(),
             }),
         };
         let first = log.new_segment().await?;
@@ -248,6 +265,17 @@ impl Commitlog {
             if self.is_durable(pos)? {
                 return Ok(());
             }
+            if self.inner.io_permit.available() == 0 {
+                // Someone is writing or syncing: wait for that to finish and
+                // look again rather than queueing for the permit, so that
+                // every entry the in-flight write covered is acknowledged at
+                // once and the entries appended meanwhile go out together in
+                // the next write. (Queueing on the FIFO permit instead made a
+                // convoy: ~1.1 entries per write at 64 writers.)
+                let generation = self.inner.io_done.generation();
+                self.inner.io_done.wait(generation).await;
+                continue;
+            }
             let _permit = self.acquire().await?;
             if self.is_durable(pos)? {
                 return Ok(());
@@ -272,12 +300,17 @@ impl Commitlog {
         })
     }
 
-    async fn acquire(&self) -> Result<glommio::sync::Permit<'_>> {
-        self.inner
+    async fn acquire(&self) -> Result<IoGuard<'_>> {
+        let permit = self
+            .inner
             .io_permit
             .acquire_permit(1)
             .await
-            .map_err(|_| StorageError::Closed)
+            .map_err(|_| StorageError::Closed)?;
+        Ok(IoGuard {
+            _permit: permit,
+            done: &self.inner.io_done,
+        })
     }
 
     /// Makes everything appended so far durable (shutdown, tests, periodic sync).

@@ -124,6 +124,46 @@ fn concurrent_batch_writers_share_syncs() {
     });
 }
 
+/// Regression: writers queued FIFO on the I/O permit formed a convoy in
+/// which each write carried about one new entry. Waiting for the in-flight
+/// write instead must let steady-state writes carry many entries.
+#[test]
+fn periodic_writers_in_steady_state_share_writes() {
+    run(|| async {
+        let disk = SimDisk::new(6);
+        disk.set_faults(FaultConfig {
+            latency_us_max: 200,
+            ..FaultConfig::default()
+        });
+        let sync = SyncMode::Periodic {
+            period_ms: 1_000_000,
+        };
+        let log = Commitlog::open(Rc::new(disk), config(Path::new("/cl"), sync))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..64u32)
+            .map(|i| {
+                let log = log.clone();
+                glommio::spawn_local(async move {
+                    for _ in 0..10 {
+                        let pos = log.append(1, &mutation(i, 50)).await.unwrap();
+                        log.wait_durable(pos).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+        let stats = log.stats();
+        assert_eq!(stats.entries, 640);
+        assert!(
+            stats.writes * 4 < stats.entries,
+            "writes should carry many entries each: {stats:?}"
+        );
+    });
+}
+
 /// Every acknowledged entry survives a power loss in batch mode and a process
 /// crash in periodic mode, even though periodic never synced.
 #[test]
