@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
+# Integration tests start this binary (sibyl-stress's against a real server),
+# and a nested cargo build inside `cargo test` would wait on the build lock.
+cargo build --bin sibyl -j 2
+export SIBYL_BIN="$PWD/target/debug/sibyl"
+
 echo "== Rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   timeout 1800 cargo nextest run --workspace -j 2 --no-fail-fast --failure-output final
@@ -17,9 +22,6 @@ fi
 
 echo "== Fuzz targets (bounded, stable toolchain)"
 timeout 900 ./scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
-
-cargo build --bin sibyl -j 2
-export SIBYL_BIN="$PWD/target/debug/sibyl"
 
 echo "== Node.js client"
 nodedir=target/node-clients

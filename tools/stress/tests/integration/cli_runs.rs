@@ -1,4 +1,5 @@
-//! Short runs of every command with operation counts checked on the server.
+//! Short runs of every command against the mock, with request counts checked
+//! on it and errors injected by it (`sibyl_runs` runs them against sibyl).
 
 use std::sync::atomic::Ordering;
 
@@ -8,7 +9,7 @@ use crate::target::Target;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn write_run_executes_exactly_n_operations() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target.run("write n=3000 no-warmup -rate threads=16").await;
     let summary = summary.expect("run");
     assert_eq!(summary.total_ops, 3000);
@@ -21,7 +22,7 @@ async fn write_run_executes_exactly_n_operations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_verify_passes_on_written_data_and_reports_mismatches() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     target
         .run("write n=500 no-warmup -rate threads=8")
         .await
@@ -34,7 +35,7 @@ async fn read_verify_passes_on_written_data_and_reports_mismatches() {
     assert_eq!(summary.total_errors, 0);
     assert_eq!(summary.total_rows, 500);
 
-    let corrupt = Target::start(MockConfig {
+    let corrupt = Target::mock(MockConfig {
         corrupt_every: Some(5),
         ..MockConfig::default()
     })
@@ -52,7 +53,7 @@ async fn read_verify_passes_on_written_data_and_reports_mismatches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_run_follows_the_ratio() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target
         .run("mixed n=4000 ratio(write=1,read=3) no-warmup -rate threads=16")
         .await;
@@ -77,7 +78,7 @@ async fn mixed_run_follows_the_ratio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counter_write_and_read() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, _) = target
         .run("counter_write n=300 no-warmup -rate threads=4")
         .await;
@@ -92,7 +93,7 @@ async fn counter_write_and_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_profiles_run_inserts_and_queries() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles");
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target
         .run(&format!("user profile={dir}/iot.yaml ops(insert=2,latest=1,window=1) n=400 no-warmup -rate threads=8"))
         .await;
@@ -101,7 +102,7 @@ async fn user_profiles_run_inserts_and_queries() {
     assert_eq!(summary.total_errors, 0);
     assert_eq!(summary.ops.len(), 3);
 
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target
         .run(&format!("user profile={dir}/messaging.yaml ops(insert=1,recent=1,one=1) n=300 no-warmup -rate threads=8"))
         .await;
@@ -124,7 +125,7 @@ async fn user_profiles_run_inserts_and_queries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_errors_are_counted_by_kind_and_stop_the_run_without_ignore() {
-    let target = Target::start(MockConfig {
+    let target = Target::mock(MockConfig {
         fail_every: Some(10),
         ..MockConfig::default()
     })
@@ -152,7 +153,7 @@ async fn injected_errors_are_counted_by_kind_and_stop_the_run_without_ignore() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixed_rate_is_within_one_percent_of_the_request() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target
         .run("write duration=3s no-warmup -rate threads=32 fixed=2000/s")
         .await;

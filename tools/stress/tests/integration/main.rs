@@ -1,8 +1,11 @@
-//! sibyl-stress end to end: runs against a target (today the in-process mock
-//! CQL server; `SIBYL_STRESS_TARGET=host:port` points the same tests at a real
-//! server once it executes CQL), outputs parsed back, the stall test.
+//! sibyl-stress end to end: runs against a real `sibyl` started by each test
+//! (`target/debug/sibyl`, built before the tests) and against the in-process
+//! mock CQL server (error injection, request counts); outputs parsed back; the
+//! coordinated-omission stall tests.
 
 mod cli_runs;
 mod outputs;
+mod sibyl;
+mod sibyl_runs;
 mod stall;
 mod target;

@@ -1,5 +1,5 @@
-//! HDR log, JSON summary and HTML report written by a run and read back;
-//! `compare` on the results.
+//! HDR log, JSON summary and HTML report written by runs against sibyl and
+//! read back; `compare` on a mock run's results.
 
 use std::path::Path;
 
@@ -8,15 +8,15 @@ use sibyl_stress::report::compare::{RunSeries, compare};
 use sibyl_stress::report::hdr_log::read_log;
 use sibyl_stress::report::{RunSummary, html};
 
-use crate::target::Target;
+use crate::target::{SCHEMA, Target};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hdr_log_and_json_summary_parse_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (hdr, json) = (dir.path().join("run.hdr"), dir.path().join("run.json"));
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::sibyl();
     let line = format!(
-        "mixed duration=2s no-warmup -rate threads=8 fixed=1000/s -log interval=500ms hdrfile={} json={}",
+        "mixed duration=2s no-warmup -rate threads=8 fixed=1000/s -log interval=500ms hdrfile={} json={} {SCHEMA}",
         hdr.display(),
         json.display()
     );
@@ -53,10 +53,10 @@ async fn hdr_log_and_json_summary_parse_back() {
 async fn html_report_overlays_two_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = dir.path().join("report.html");
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::sibyl();
     for (title, revision) in [("baseline", "r1"), ("candidate", "r2")] {
         let line = format!(
-            "write duration=1s no-warmup -rate threads=4 fixed=500/s -log interval=250ms -graph file={} title={title} revision={revision}",
+            "write duration=1s no-warmup -rate threads=4 fixed=500/s -log interval=250ms -graph file={} title={title} revision={revision} {SCHEMA}",
             report.display()
         );
         target.run(&line).await.0.expect("run");
@@ -95,7 +95,7 @@ fn shifted(summary: &RunSummary, factor: f64) -> RunSummary {
 async fn compare_tells_same_from_different() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (json, hdr) = (dir.path().join("a.json"), dir.path().join("a.hdr"));
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let line = format!(
         "write duration=2s no-warmup -rate threads=8 fixed=1000/s -log interval=200ms json={} hdrfile={}",
         json.display(),

@@ -1,7 +1,8 @@
 //! Coordinated omission: during a fixed-rate run the server stops answering
 //! for a second. The corrected p99 must show the stall (operations that were
 //! due during it waited), the raw service time p99 must not (only the few
-//! requests in flight saw it).
+//! requests in flight saw it). The stall is injected in the mock, by SIGSTOP of
+//! the mock-server process, and by SIGSTOP of a real `sibyl`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -10,7 +11,7 @@ use std::time::Duration;
 use sibyl_stress::mock::MockConfig;
 use sibyl_stress::report::RunSummary;
 
-use crate::target::Target;
+use crate::target::{SCHEMA, Target};
 
 const LINE: &str = "write duration=3s no-warmup -rate threads=16 fixed=1000/s";
 
@@ -34,7 +35,7 @@ fn check(summary: &RunSummary, out: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrected_p99_shows_an_in_process_stall_and_raw_does_not() {
-    let target = Target::start(MockConfig::default()).await;
+    let target = Target::mock(MockConfig::default()).await;
     let Some(mock) = &target.mock else { return };
     let run = target.run(LINE);
     let stall = async {
@@ -46,7 +47,7 @@ async fn corrected_p99_shows_an_in_process_stall_and_raw_does_not() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn corrected_p99_shows_a_sigstop_of_the_server_process() {
+async fn corrected_p99_shows_a_sigstop_of_the_mock_server_process() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sibyl-stress"))
         .args(["mock-server", "port=0"])
         .stdout(Stdio::piped())
@@ -64,6 +65,7 @@ async fn corrected_p99_shows_a_sigstop_of_the_server_process() {
     let (host, port) = addr.rsplit_once(':').expect("host:port");
     let target = Target {
         mock: None,
+        sibyl: None,
         host: host.into(),
         port: port.parse().expect("port"),
     };
@@ -78,5 +80,26 @@ async fn corrected_p99_shows_a_sigstop_of_the_server_process() {
     let ((summary, out), ()) = tokio::join!(run, stall);
     let _ = child.kill();
     let _ = child.wait();
+    check(&summary.expect("run"), &out);
+}
+
+/// Stops the real server's process for 1 s in the middle of a fixed-rate run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrected_p99_shows_a_sigstop_of_sibyl() {
+    let target = Target::spawn_sibyl();
+    let pid = target.sibyl.as_ref().expect("own process").pid();
+    // Creates the schema and warms the connections, so the measured run only
+    // sees the stall.
+    let warmup = format!("write n=200 no-warmup -rate threads=16 {SCHEMA}");
+    target.run(&warmup).await.0.expect("schema");
+    let run = target.run(LINE);
+    let stall = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        // SAFETY: signalling our own child process by PID.
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+    };
+    let ((summary, out), ()) = tokio::join!(run, stall);
     check(&summary.expect("run"), &out);
 }
