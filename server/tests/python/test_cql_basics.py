@@ -190,3 +190,19 @@ def test_counters_increment_decrement_and_batch(session):
         session.execute("INSERT INTO hits (page, views) VALUES ('x', 1)")
     with pytest.raises(InvalidRequest, match="Cannot set the value of counter column"):
         session.execute("UPDATE hits SET views = 3 WHERE page = 'a'")
+
+
+def test_aggregates_group_by_functions_and_json(session):
+    session.execute("CREATE TABLE m (sensor text, ts timestamp, v double, PRIMARY KEY (sensor, ts))")
+    for sensor in ["a", "b"]:
+        for i in range(5):
+            session.execute("INSERT INTO m (sensor, ts, v) VALUES (%s, %s, %s)", (sensor, 1700000000000 + i * 1000, float(i)))
+    rows = list(session.execute("SELECT sensor, count(*), min(v), max(v), sum(v), avg(v) FROM m GROUP BY sensor"))
+    assert [(r.sensor, r.count, r.system_min_v, r.system_max_v, r.system_sum_v, r.system_avg_v) for r in rows] == [
+        ("a", 5, 0.0, 4.0, 10.0, 2.0), ("b", 5, 0.0, 4.0, 10.0, 2.0)]
+    assert session.execute("SELECT count(*) FROM m WHERE sensor = 'zzz'").one().count == 0
+    row = session.execute("SELECT JSON sensor, ts, v FROM m WHERE sensor = 'b' LIMIT 1").one()
+    assert row[0] == '{"sensor": "b", "ts": "2023-11-14 22:13:20.000Z", "v": 0.0}'
+    row = session.execute("SELECT token(sensor) AS t, cast(v as text) AS s, blobAsDouble(doubleAsBlob(v)) AS d "
+                          "FROM m WHERE sensor = 'a' LIMIT 1").one()
+    assert row.t == -8839064797231613815 and row.s == "0.0" and row.d == 0.0

@@ -10,6 +10,7 @@ pub mod lwt;
 pub mod modify;
 pub mod paging;
 pub mod select;
+pub mod selection;
 
 use std::sync::Arc;
 

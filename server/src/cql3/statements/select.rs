@@ -14,10 +14,11 @@ use sibyl_storage::query::{PartitionSelection, ReadCommand, TokenRange};
 
 use super::bind::Bound;
 use super::paging::PagingState;
+use super::selection::{Groups, SelectionPlan, eval, json_row};
 use super::{BindSpecs, resolve_table};
 use crate::cql3::ast::{
     Operator, Order, OrderDirection, Relation, RelationTarget, RelationValue, SelectStatement,
-    Selection, Selector, Term, WriteTimeKind,
+    Selector, Term,
 };
 use crate::cql3::rows::{CqlRow, decode_partition};
 use crate::cql3::values::compare_values;
@@ -56,15 +57,6 @@ struct Filter {
     value: RelationValue,
 }
 
-/// What one output column computes.
-#[derive(Debug, Clone)]
-enum Output {
-    Column(usize),
-    WriteTime(usize),
-    Ttl(usize),
-    CountRows,
-}
-
 #[derive(Debug)]
 pub struct SelectPlan {
     pub table: Arc<TableMetadata>,
@@ -73,7 +65,9 @@ pub struct SelectPlan {
     clustering_prefix: Vec<KeyValues>,
     clustering_slice: Option<SliceBounds>,
     filters: Vec<Filter>,
-    outputs: Vec<(String, ColumnType, Output)>,
+    selection: SelectionPlan,
+    /// GROUP BY columns (indexes into the table's columns), a key prefix.
+    group_by: Vec<usize>,
     limit: Option<Term>,
     per_partition_limit: Option<Term>,
     reversed: bool,
@@ -235,7 +229,8 @@ impl SelectPlan {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
         let reversed = Self::order(t, statement, &partition)?;
-        let outputs = Self::outputs(t, statement)?;
+        let selection = SelectionPlan::prepare(t, &statement.selection, statement.distinct, statement.json)?;
+        let group_by = Self::group_by(t, statement)?;
         for (term, name) in [
             (&statement.limit, "[limit]"),
             (&statement.per_partition_limit, "[per_partition_limit]"),
@@ -268,7 +263,8 @@ impl SelectPlan {
             clustering_prefix,
             clustering_slice,
             filters,
-            outputs,
+            selection,
+            group_by,
             limit: statement.limit.clone(),
             per_partition_limit: statement.per_partition_limit.clone(),
             reversed,
@@ -508,96 +504,32 @@ impl SelectPlan {
         Ok(reversed.unwrap_or(false))
     }
 
-    fn outputs(
-        t: &TableMetadata,
-        statement: &SelectStatement,
-    ) -> CqlResult<Vec<(String, ColumnType, Output)>> {
-        let items = match &statement.selection {
-            Selection::Wildcard => {
-                return Ok(t
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| {
-                        !statement.distinct
-                            || matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static)
-                    })
-                    .map(|(i, c)| (c.name.clone(), c.column_type.clone(), Output::Column(i)))
-                    .collect());
-            }
-            Selection::Items(items) => items,
-        };
-        let mut outputs = Vec::new();
-        for item in items {
-            let (default_name, ty, output) = match &item.selector {
-                Selector::Column(name) => {
-                    let i = column_index(t, name)?;
-                    (
-                        name.clone(),
-                        t.columns[i].column_type.clone(),
-                        Output::Column(i),
-                    )
-                }
-                Selector::WriteTime { kind, selector } => {
-                    let Selector::Column(name) = selector.as_ref() else {
-                        return Err(CqlError::invalid("writetime() and ttl() take a column"));
-                    };
-                    let i = column_index(t, name)?;
-                    if t.columns[i].kind.is_primary_key() {
-                        let f = if *kind == WriteTimeKind::Ttl {
-                            "ttl"
-                        } else {
-                            "writetime"
-                        };
-                        return Err(CqlError::invalid(format!(
-                            "Cannot use selection function {f} on PRIMARY KEY part {name}"
-                        )));
-                    }
-                    match kind {
-                        WriteTimeKind::Ttl => {
-                            (format!("ttl({name})"), ColumnType::Int, Output::Ttl(i))
-                        }
-                        WriteTimeKind::WriteTime => (
-                            format!("writetime({name})"),
-                            ColumnType::Bigint,
-                            Output::WriteTime(i),
-                        ),
-                        WriteTimeKind::MaxWriteTime => (
-                            format!("maxwritetime({name})"),
-                            ColumnType::Bigint,
-                            Output::WriteTime(i),
-                        ),
-                    }
-                }
-                Selector::CountAll => ("count".to_owned(), ColumnType::Bigint, Output::CountRows),
-                other => {
-                    return Err(CqlError::invalid(format!(
-                        "Selector {other} is not supported yet"
-                    )));
-                }
+    fn group_by(t: &TableMetadata, statement: &SelectStatement) -> CqlResult<Vec<usize>> {
+        let key: Vec<usize> = t.columns.iter().enumerate().filter(|(_, c)| c.kind.is_primary_key()).map(|(i, _)| i).collect();
+        let mut indexes = Vec::new();
+        for (position, selector) in statement.group_by.iter().enumerate() {
+            let Selector::Column(name) = selector else {
+                return Err(CqlError::invalid("Only columns are supported in GROUP BY"));
             };
-            outputs.push((item.alias.clone().unwrap_or(default_name), ty, output));
+            let index = column_index(t, name)?;
+            if key.get(position) != Some(&index) {
+                return Err(CqlError::invalid("Group by currently only support groups of columns following their declared order in the PRIMARY KEY"));
+            }
+            indexes.push(index);
         }
-        let counting = outputs
-            .iter()
-            .any(|(_, _, o)| matches!(o, Output::CountRows));
-        if counting && outputs.len() > 1 {
-            return Err(CqlError::invalid(
-                "Mixing count(*) with other selectors is not supported yet",
-            ));
-        }
-        Ok(outputs)
+        Ok(indexes)
     }
 
     pub fn result_metadata(&self) -> RowsMetadata {
         RowsMetadata::new(
-            self.outputs
-                .iter()
-                .map(|(name, ty, _)| ColumnSpec {
+            self.selection
+                .columns()
+                .into_iter()
+                .map(|(name, column_type)| ColumnSpec {
                     keyspace: self.table.keyspace.clone(),
                     table: self.table.name.clone(),
-                    name: name.clone(),
-                    column_type: ty.clone(),
+                    name,
+                    column_type,
                 })
                 .collect(),
         )
@@ -856,17 +788,16 @@ impl SelectPlan {
             },
             None => None,
         };
-        let counting = self
-            .outputs
-            .iter()
-            .any(|(_, _, o)| matches!(o, Output::CountRows));
+        let counting = self.selection.aggregate;
         let state = match paging_state {
             Some(bytes) if !counting => Some(PagingState::decode(bytes)?),
             _ => None,
         };
-        let mut remaining = state
-            .as_ref()
-            .map_or(limit.unwrap_or(u32::MAX), |s| s.remaining);
+        let mut remaining = if counting {
+            u32::MAX
+        } else {
+            state.as_ref().map_or(limit.unwrap_or(u32::MAX), |s| s.remaining)
+        };
         let page = match page_size {
             Some(n) if n > 0 && !counting => n as u32,
             _ => u32::MAX,
@@ -937,7 +868,7 @@ impl SelectPlan {
                 }
             }
         }
-        self.render(rows, counting, next)
+        self.render(rows, bound, limit, next)
     }
 
     async fn read(
@@ -954,44 +885,59 @@ impl SelectPlan {
     fn render(
         &self,
         rows: Vec<CqlRow>,
-        counting: bool,
+        bound: &Bound<'_>,
+        limit: Option<u32>,
         next: Option<PagingState>,
     ) -> CqlResult<ResultBody> {
-        let mut metadata = self.result_metadata();
-        let mut content = Vec::new();
-        let rows_count = if counting {
-            wire::write_bytes(&mut content, Some(&(rows.len() as i64).to_be_bytes()));
-            1
-        } else {
+        let t = self.table.as_ref();
+        let plan = &self.selection;
+        let mut output_rows: Vec<Vec<Option<Vec<u8>>>> = Vec::new();
+        if plan.aggregate {
+            let mut current: Option<(Vec<Option<Vec<u8>>>, Groups)> = None;
             for row in &rows {
-                for (_, _, output) in &self.outputs {
-                    let cell: Option<Vec<u8>> = match output {
-                        Output::Column(i) => row.values.get(*i).cloned().flatten(),
-                        Output::WriteTime(i) => row
-                            .writetimes
-                            .get(*i)
-                            .copied()
-                            .flatten()
-                            .map(|t| t.to_be_bytes().to_vec()),
-                        Output::Ttl(i) => row
-                            .ttls
-                            .get(*i)
-                            .copied()
-                            .flatten()
-                            .map(|t| t.to_be_bytes().to_vec()),
-                        Output::CountRows => None,
-                    };
-                    wire::write_bytes(&mut content, cell.as_deref());
+                let key: Vec<Option<Vec<u8>>> =
+                    self.group_by.iter().map(|i| row.values.get(*i).cloned().flatten()).collect();
+                match &mut current {
+                    Some((k, groups)) if *k == key => groups.add(t, plan, row, bound)?,
+                    _ => {
+                        if let Some((_, groups)) = current.take() {
+                            output_rows.push(groups.finish());
+                        }
+                        let mut groups = Groups::new(plan)?;
+                        groups.add(t, plan, row, bound)?;
+                        current = Some((key, groups));
+                    }
                 }
             }
-            rows.len()
-        };
+            match current {
+                Some((_, groups)) => output_rows.push(groups.finish()),
+                // Without GROUP BY an aggregate over no rows still answers one row.
+                None if self.group_by.is_empty() => output_rows.push(Groups::new(plan)?.finish()),
+                None => {}
+            }
+            if let Some(limit) = limit {
+                output_rows.truncate(limit as usize);
+            }
+        } else {
+            for row in &rows {
+                output_rows.push(
+                    plan.outputs.iter().map(|o| eval(t, &o.expr, row, bound)).collect::<CqlResult<_>>()?,
+                );
+            }
+        }
+        let mut metadata = self.result_metadata();
+        let mut content = Vec::new();
+        for values in &output_rows {
+            if plan.json {
+                wire::write_bytes(&mut content, Some(&json_row(plan, values)));
+            } else {
+                for value in values {
+                    wire::write_bytes(&mut content, value.as_deref());
+                }
+            }
+        }
         metadata.paging_state = next.map(|s| s.encode());
-        Ok(ResultBody::Rows(Rows {
-            metadata,
-            rows_count,
-            content,
-        }))
+        Ok(ResultBody::Rows(Rows { metadata, rows_count: output_rows.len(), content }))
     }
 }
 
