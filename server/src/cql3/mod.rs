@@ -12,6 +12,7 @@ pub mod processor;
 mod query_processor;
 pub mod rows;
 pub mod statements;
+pub mod trace;
 pub mod values;
 pub mod virtual_tables;
 pub mod writes;

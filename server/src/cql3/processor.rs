@@ -15,6 +15,7 @@ use sibyl_protocol::response::{Prepared, PreparedMetadata, ResultBody};
 use super::ast::Statement;
 use super::functions::TimeuuidGenerator;
 use super::parser;
+use super::trace::Trace;
 use super::statements::bind::Bound;
 use super::statements::{Plan, PreparedStatement, prepare};
 use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestContext};
@@ -189,6 +190,34 @@ impl CqlProcessor {
         }
     }
 
+    fn begin_trace(&self, ctx: &RequestContext<'_>) -> Option<Trace> {
+        ctx.tracing.then(|| Trace::begin(&self.timeuuids, now_ms()))
+    }
+
+    fn statement_text(&self, id: &[u8]) -> Option<String> {
+        let key: [u8; 16] = id.try_into().ok()?;
+        self.prepared.borrow().get(&key).map(|e| e.text.clone())
+    }
+
+    /// Writes the trace (if any) and puts its session id on the response. A
+    /// trace that fails to write is logged; the request's answer stands.
+    async fn finish_trace(
+        &self,
+        trace: Option<Trace>,
+        ctx: &RequestContext<'_>,
+        request: &str,
+        parameters: Vec<(String, String)>,
+        mut response: ProcessorResponse,
+    ) -> ProcessorResponse {
+        let Some(trace) = trace else { return response };
+        let session_id = trace.session_id;
+        match trace.finish(&self.services, &self.timeuuids, ctx.client.peer.ip(), request, parameters).await {
+            Ok(()) => response.tracing_id = Some(session_id),
+            Err(e) => tracing::warn!("could not record trace session: {e}"),
+        }
+        response
+    }
+
     fn remember(
         &self,
         id: [u8; 16],
@@ -289,12 +318,24 @@ fn respond(result: CqlResult<ResultBody>) -> ProcessorResponse {
 impl QueryProcessor for CqlProcessor {
     async fn query(&self, ctx: &RequestContext<'_>, query: &Query<'_>) -> ProcessorResponse {
         let keyspace = Self::keyspace(ctx, query.params.keyspace);
+        let mut trace = self.begin_trace(ctx);
+        if let Some(trace) = &mut trace {
+            trace.event(format!("Parsing {}", query.query));
+        }
         let result = async {
             let statement = self.prepare_text(query.query, keyspace.as_deref())?;
+            if let Some(trace) = &mut trace {
+                trace.event("Preparing statement");
+                trace.event(format!("Executing statement with consistency {}", query.params.consistency));
+            }
             self.run(&statement, &query.params).await
         }
         .await;
-        respond(result)
+        let parameters = vec![
+            ("query".to_owned(), query.query.to_owned()),
+            ("consistency_level".to_owned(), query.params.consistency.name().to_owned()),
+        ];
+        self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, respond(result)).await
     }
 
     async fn prepare(
@@ -326,16 +367,32 @@ impl QueryProcessor for CqlProcessor {
         respond(result)
     }
 
-    async fn execute(&self, _ctx: &RequestContext<'_>, execute: &Execute<'_>) -> ProcessorResponse {
+    async fn execute(&self, ctx: &RequestContext<'_>, execute: &Execute<'_>) -> ProcessorResponse {
+        let mut trace = self.begin_trace(ctx);
+        let mut text = String::new();
         let result = async {
             let statement = self.cached(execute.id)?;
+            if let Some(trace) = &mut trace {
+                text = self.statement_text(execute.id).unwrap_or_default();
+                trace.event(format!("Executing prepared statement with consistency {}", execute.params.consistency));
+            }
             self.run(&statement, &execute.params).await
         }
         .await;
-        respond(result)
+        let parameters = vec![
+            ("query".to_owned(), text),
+            ("consistency_level".to_owned(), execute.params.consistency.name().to_owned()),
+        ];
+        self.finish_trace(trace, ctx, "Execute CQL3 prepared query", parameters, respond(result)).await
     }
 
     async fn batch(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>) -> ProcessorResponse {
-        respond(self.batch_inner(ctx, batch).await)
+        let mut trace = self.begin_trace(ctx);
+        if let Some(trace) = &mut trace {
+            trace.event(format!("Executing batch of {} statements", batch.statements.len()));
+        }
+        let result = self.batch_inner(ctx, batch).await;
+        let parameters = vec![("consistency_level".to_owned(), batch.consistency.name().to_owned())];
+        self.finish_trace(trace, ctx, "Execute batch of CQL3 queries", parameters, respond(result)).await
     }
 }

@@ -206,3 +206,23 @@ def test_aggregates_group_by_functions_and_json(session):
     row = session.execute("SELECT token(sensor) AS t, cast(v as text) AS s, blobAsDouble(doubleAsBlob(v)) AS d "
                           "FROM m WHERE sensor = 'a' LIMIT 1").one()
     assert row.t == -8839064797231613815 and row.s == "0.0" and row.d == 0.0
+
+
+def test_tracing_records_sessions_and_events(session):
+    rs = session.execute("SELECT * FROM system.local", trace=True)
+    trace = rs.get_query_trace(max_wait_sec=5)
+    assert trace.duration is not None and trace.coordinator == "127.0.0.1"
+    descriptions = [e.description for e in trace.events]
+    assert any(d.startswith("Parsing SELECT * FROM system.local") for d in descriptions)
+    assert descriptions[-1] == "Request complete"
+    prepared = session.prepare("SELECT key FROM system.local")
+    trace = session.execute(prepared, trace=True).get_query_trace(max_wait_sec=5)
+    assert trace.parameters["query"] == "SELECT key FROM system.local"
+
+
+def test_cqlsh_tracing_on(node):
+    cqlsh = os.path.join(os.path.dirname(sys.executable), "cqlsh")
+    out = subprocess.run([cqlsh, "127.0.0.1", str(node.port), "-e", "TRACING ON; SELECT cluster_name FROM system.local;"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Tracing session:" in out.stdout and "Request complete" in out.stdout, out.stdout
