@@ -4,6 +4,7 @@
 //! [`processor::CqlProcessor`] behind the transport's [`QueryProcessor`].
 
 pub mod ast;
+pub mod describe;
 mod error;
 pub mod functions;
 pub mod lexer;

@@ -158,6 +158,9 @@ impl CqlProcessor {
                 .map(|()| ResultBody::Void),
             Plan::Schema(plan) => plan.execute(&self.services).await,
             Plan::Use(keyspace) => Ok(ResultBody::SetKeyspace(keyspace.clone())),
+            Plan::Describe(plan) => {
+                plan.execute(&self.services.schema(), &self.services.node, params)
+            }
             Plan::Truncate(table) => {
                 if self
                     .services

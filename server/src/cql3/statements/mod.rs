@@ -83,6 +83,7 @@ pub enum Plan {
     Schema(Arc<ddl::SchemaPlan>),
     Use(String),
     Truncate(Arc<TableMetadata>),
+    Describe(Arc<super::describe::DescribePlan>),
 }
 
 /// A statement ready to execute.
@@ -162,7 +163,11 @@ pub fn prepare(
                 "Role and permission statements require authentication, which is not enabled (authenticator: AllowAllAuthenticator)",
             ));
         }
-        Statement::Describe(_) => return Err(CqlError::invalid("DESCRIBE is not supported yet")),
+        Statement::Describe(describe) => {
+            let plan = super::describe::DescribePlan::new(describe, keyspace);
+            result_metadata = plan.result_metadata();
+            Plan::Describe(Arc::new(plan))
+        }
     };
     Ok(PreparedStatement {
         plan,
