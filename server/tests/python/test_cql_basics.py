@@ -226,3 +226,16 @@ def test_cqlsh_tracing_on(node):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "Tracing session:" in out.stdout and "Request complete" in out.stdout, out.stdout
+
+
+def test_insert_json_and_select_json(session):
+    session.execute('CREATE TABLE j (k int, c text, "Mixed" int, tags set<text>, v text, PRIMARY KEY (k, c))')
+    session.execute("""INSERT INTO j JSON '{"k": 1, "c": "a", "\\"Mixed\\"": 5, "tags": ["y", "x"], "v": "hello"}'""")
+    session.execute("""INSERT INTO j JSON '{"k": 1, "c": "a", "v": "only v"}' DEFAULT UNSET""")
+    session.execute(session.prepare("INSERT INTO j JSON ?"), ['{"k": 2, "c": "b"}'])
+    row = session.execute("SELECT JSON * FROM j WHERE k = 1").one()
+    assert row[0] == '{"k": 1, "c": "a", "\\"Mixed\\"": 5, "tags": ["x", "y"], "v": "only v"}'
+    row = session.execute("SELECT * FROM j WHERE k = 2").one()
+    assert row.c == "b" and row.v is None and row.tags is None
+    with pytest.raises(InvalidRequest, match="unrecognized column: nope"):
+        session.execute("""INSERT INTO j JSON '{"k": 3, "c": "x", "nope": 1}'""")

@@ -28,6 +28,8 @@ enum Action {
     /// INSERT: row marker plus columns.
     Insert(Vec<(usize, Term)>),
     Update(Vec<Assignment>),
+    /// INSERT JSON: every column comes from one JSON object.
+    InsertJson { value: Term, default_unset: bool },
     /// DELETE of whole rows, a range, or a partition.
     DeleteRows,
     DeleteColumns(Vec<DeleteTarget>),
@@ -134,8 +136,26 @@ impl ModifyPlan {
         let mut clustering: Vec<Vec<Term>> = vec![Vec::new(); t.clustering_len()];
         let action = match statement {
             ModificationStatement::Insert(insert) => {
-                let InsertBody::Values { columns, values } = &insert.body else {
-                    return Err(CqlError::invalid("INSERT JSON is not supported yet"));
+                let (columns, values) = match &insert.body {
+                    InsertBody::Values { columns, values } => (columns, values),
+                    InsertBody::Json { value, default_unset } => {
+                        if t.is_counter() {
+                            return Err(CqlError::invalid("INSERT statements are not allowed on counter tables, use UPDATE instead"));
+                        }
+                        if let Some(m) = marker(value) {
+                            binds.set(m, t, "[json]", ColumnType::Text);
+                        }
+                        let condition = insert.if_not_exists.then_some(ConditionPlan::NotExists);
+                        return Ok(Self {
+                            table: table.clone(),
+                            condition,
+                            partition: Vec::new(),
+                            clustering: Vec::new(),
+                            action: Action::InsertJson { value: value.clone(), default_unset: *default_unset },
+                            attributes: attributes.clone(),
+                            pk_indexes: Vec::new(),
+                        });
+                    }
                 };
                 if columns.len() != values.len() {
                     return Err(CqlError::invalid("Unmatched column names/values"));
@@ -520,6 +540,9 @@ impl ModifyPlan {
             ttl_s,
             now_s: bound.now_ms.div_euclid(1000),
         };
+        if let Action::InsertJson { value, default_unset } = &self.action {
+            return self.json_mutation(bound, value, *default_unset, options, shard).map(|m| vec![m]);
+        }
         let pk_columns: Vec<_> = t.partition_key().collect();
         let keys = Self::product(
             self.partition
@@ -551,6 +574,63 @@ impl ModifyPlan {
             }
         }
         Ok(mutations)
+    }
+
+    /// INSERT JSON: parses the object, maps its keys to columns (quoted keys
+    /// are case-sensitive names), and writes the row like INSERT VALUES.
+    fn json_mutation(&self, bound: &Bound<'_>, value: &Term, default_unset: bool, options: WriteOptions, shard: u16) -> CqlResult<Mutation> {
+        let t = self.table.as_ref();
+        let text = bound.eval_required(value, &ColumnType::Text, "[json]")?;
+        let text = String::from_utf8(text).map_err(|_| CqlError::invalid("Invalid UTF-8 in JSON value"))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CqlError::invalid(format!("Could not decode JSON string as a map: {e}. (String was: {text})")))?;
+        let serde_json::Value::Object(object) = json else {
+            return Err(CqlError::invalid(format!("Could not decode JSON string as a map: not an object. (String was: {text})")));
+        };
+        let mut values: Vec<Option<Option<Vec<u8>>>> = vec![None; t.columns.len()];
+        for (key, json_value) in &object {
+            let name = match key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                Some(quoted) => quoted.to_owned(),
+                None => key.to_lowercase(),
+            };
+            let index = t
+                .columns
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| CqlError::invalid(format!("JSON values map contains unrecognized column: {key}")))?;
+            let column = &t.columns[index];
+            let decoded = crate::cql3::values::json_to_value(json_value, &column.column_type, &column.name)?;
+            values[index] = Some(decoded.map(|v| v.to_bytes()));
+        }
+        let mut key_parts = Vec::new();
+        let mut clustering = Vec::new();
+        for (index, column) in t.columns.iter().enumerate() {
+            if !column.kind.is_primary_key() {
+                continue;
+            }
+            let value = values[index].clone().flatten().ok_or_else(|| {
+                CqlError::invalid(format!("Invalid null value in condition for column {}", column.name))
+            })?;
+            if column.kind == ColumnKind::PartitionKey {
+                key_parts.push(value);
+            } else {
+                clustering.push(value);
+            }
+        }
+        let refs: Vec<&[u8]> = key_parts.iter().map(Vec::as_slice).collect();
+        let mut writer = PartitionWriter::new(t, &refs, options, shard);
+        writer.add_row_marker(&clustering);
+        for (index, column) in t.columns.iter().enumerate() {
+            if column.kind.is_primary_key() {
+                continue;
+            }
+            match &values[index] {
+                Some(value) => writer.set_column(&clustering, column, value.as_deref())?,
+                None if default_unset => {}
+                None => writer.set_column(&clustering, column, None)?,
+            }
+        }
+        Ok(writer.into_mutation())
     }
 
     fn apply_action(
@@ -695,6 +775,7 @@ impl ModifyPlan {
                     }
                 }
             }
+            Action::InsertJson { .. } => return Err(CqlError::server("INSERT JSON builds its own mutation")),
             Action::DeleteRows => {
                 if clustering.is_empty() {
                     writer.delete_partition();
@@ -881,7 +962,7 @@ impl ModifyPlan {
             (Some(m), true) => m,
             _ => return Err(CqlError::invalid("IN on the partition key is not supported with conditional updates")),
         };
-        let clustering = self.bound_clusterings(bound)?.pop().unwrap_or_default();
+        let clustering = mutation.update.rows.first().map(|(c, _)| c.clone()).unwrap_or_default();
         let target = super::lwt::Target { key: mutation.update.key.clone(), token: mutation.update.token, clustering };
         let check = self.checked_conditions(bound)?;
         let now_s = bound.now_ms.div_euclid(1000);
