@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR=never
 
 # Integration tests start this binary (sibyl-stress's against a real server),
 # and a nested cargo build inside `cargo test` would wait on the build lock.
-cargo build --bin sibyl -j 2
+cargo build --bin sibyl --bin sibyl-nodetool -j 2
 export SIBYL_BIN="$PWD/target/debug/sibyl"
 
 echo "== Rust tests"

@@ -73,6 +73,12 @@ pub struct NodeConfig {
     /// Requests in flight per connection before it stops reading.
     #[arg(long, default_value_t = 1024)]
     pub native_transport_max_requests_per_connection: usize,
+    /// Address of the REST admin API (`api_address`); loopback by default.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub api_address: IpAddr,
+    /// Port of the REST admin API (`api_port`); 0 picks a free one.
+    #[arg(long, default_value_t = 10000)]
+    pub api_port: u16,
 }
 
 impl NodeConfig {
@@ -82,6 +88,10 @@ impl NodeConfig {
 
     pub fn native_address(&self) -> SocketAddr {
         SocketAddr::new(self.rpc_address(), self.native_transport_port)
+    }
+
+    pub fn api_socket_address(&self) -> SocketAddr {
+        SocketAddr::new(self.api_address, self.api_port)
     }
 
     pub fn shard_aware_address(&self) -> Option<SocketAddr> {

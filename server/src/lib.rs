@@ -5,6 +5,7 @@
 //! cross-shard mesh, [`transport`] the native protocol server, [`cql3`] the
 //! processor interface, [`node`] startup and shutdown, [`config`] flags.
 
+pub mod api;
 pub mod config;
 pub mod cql3;
 pub mod dht;

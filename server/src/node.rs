@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::api::{ApiServer, control_channels, serve_control};
 use crate::config::{NodeConfig, parse_cpuset};
 use crate::cql3::CqlError;
 use crate::cql3::processor::CqlProcessor;
@@ -27,6 +28,8 @@ const MESH_CAPACITY: usize = 4096;
 pub enum NodeError {
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiError),
     #[error("{op}: {source}")]
     Io {
         op: &'static str,
@@ -37,6 +40,8 @@ pub enum NodeError {
 /// A running node's handle for whoever started it.
 #[derive(Debug)]
 pub struct RunningNode {
+    /// Stops before the shards so no admin request reaches a stopping shard.
+    api: Option<ApiServer>,
     stop_senders: Vec<flume::Sender<()>>,
     handles: Vec<glommio::ExecutorJoinHandle<()>>,
 }
@@ -44,6 +49,9 @@ pub struct RunningNode {
 impl RunningNode {
     /// Asks every shard to stop and waits for all of them.
     pub fn shutdown(self) {
+        if let Some(api) = self.api {
+            api.stop();
+        }
         for tx in &self.stop_senders {
             let _ = tx.try_send(());
         }
@@ -230,9 +238,14 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
         .unzip();
     let (ready_tx, ready_rx) = flume::bounded::<Result<usize, String>>(nr_shards);
     let transports_done = Arc::new(AtomicUsize::new(0));
+    let (control, control_receivers) = control_channels(nr_shards);
 
     let mut handles = Vec::with_capacity(nr_shards);
-    for ((spec, stop_rx), bootstrap_rx) in specs.iter().zip(stop_receivers).zip(bootstrap_receivers)
+    for (((spec, stop_rx), bootstrap_rx), control_rx) in specs
+        .iter()
+        .zip(stop_receivers)
+        .zip(bootstrap_receivers)
+        .zip(control_receivers)
     {
         let Some((mesh, handoff, listeners)) = shard_inputs.get_mut(spec.id).and_then(Option::take)
         else {
@@ -271,6 +284,7 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
                     return;
                 }
             };
+            glommio::spawn_local(serve_control(services.clone(), control_rx)).detach();
             let _ = ready_tx.send_async(Ok(id)).await;
             serving.await;
             // Other shards may still forward work here until they are done
@@ -296,7 +310,8 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
         handles.push(handle);
     }
     drop(ready_tx);
-    let node = RunningNode {
+    let mut node = RunningNode {
+        api: None,
         stop_senders,
         handles,
     };
@@ -313,8 +328,15 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             }
         }
     }
+    match ApiServer::start(config.api_socket_address(), control) {
+        Ok(api) => node.api = Some(api),
+        Err(e) => {
+            node.shutdown();
+            return Err(e.into());
+        }
+    }
     tracing::info!(
-        "Sibyl {} started in {} ms: {} shard(s), CQL on {}{}",
+        "Sibyl {} started in {} ms: {} shard(s), CQL on {}{}, REST API on {}",
         env!("CARGO_PKG_VERSION"),
         started_at.elapsed().as_millis(),
         nr_shards,
@@ -323,6 +345,9 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             .shard_aware_address
             .map(|a| format!(", shard-aware CQL on {a}"))
             .unwrap_or_default(),
+        node.api
+            .as_ref()
+            .map_or(config.api_socket_address(), ApiServer::address),
     );
     Ok(node)
 }

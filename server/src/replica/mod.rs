@@ -116,6 +116,45 @@ impl Replica {
         .map_err(|e| storage_error("flush", e))
     }
 
+    /// Major compaction of one table (`nodetool compact`).
+    pub async fn compact(&self, id: u64, now_s: i64) -> Result<(), CqlError> {
+        self.engine
+            .compact(id, now_s)
+            .await
+            .map_err(|e| storage_error("compaction", e))
+    }
+
+    /// Flushes and hard-links every table's SSTables under `snapshots/<tag>/`;
+    /// returns how many SSTables were linked.
+    pub async fn snapshot(&self, tag: &str) -> Result<usize, CqlError> {
+        self.engine
+            .snapshot(tag)
+            .await
+            .map_err(|e| storage_error("snapshot", e))
+    }
+
+    pub fn has_table(&self, id: u64) -> bool {
+        self.engine.table(id).is_ok()
+    }
+
+    /// Per table: (id, memtable bytes, SSTable count, SSTable data bytes).
+    pub fn table_sizes(&self) -> Vec<(u64, u64, usize, u64)> {
+        self.engine
+            .tables()
+            .iter()
+            .map(|t| {
+                let infos = t.sstable_infos();
+                let sstable_bytes = infos.iter().map(|i| i.size_bytes).sum();
+                (
+                    t.schema.id,
+                    t.memtable_size_bytes() as u64,
+                    infos.len(),
+                    sstable_bytes,
+                )
+            })
+            .collect()
+    }
+
     pub fn table_ids(&self) -> Vec<u64> {
         self.engine.tables().iter().map(|t| t.schema.id).collect()
     }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_api;
 mod bad_input;
 mod client;
 mod handshake;

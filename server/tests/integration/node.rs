@@ -11,6 +11,8 @@ pub struct SibylProcess {
     child: Option<Child>,
     pub native: SocketAddr,
     pub shard_aware: Option<SocketAddr>,
+    /// The REST admin API.
+    pub api: SocketAddr,
     pub log: mpsc::Receiver<String>,
     _workdir: tempfile::TempDir,
 }
@@ -33,7 +35,13 @@ impl SibylProcess {
                 "--native-transport-port",
                 "0",
             ])
-            .args(["--native-shard-aware-transport-port", "0", "--workdir"])
+            .args([
+                "--native-shard-aware-transport-port",
+                "0",
+                "--api-port",
+                "0",
+            ])
+            .arg("--workdir")
             .arg(workdir.path())
             .args(extra_args)
             .env("SIBYL_LOG", "debug")
@@ -61,10 +69,13 @@ impl SibylProcess {
                 let native =
                     address_after(&line, "CQL on ").expect("native address in startup line");
                 let shard_aware = address_after(&line, "shard-aware CQL on ");
+                let api =
+                    address_after(&line, "REST API on ").expect("API address in startup line");
                 return Self {
                     child: Some(child),
                     native,
                     shard_aware,
+                    api,
                     log: rx,
                     _workdir: workdir,
                 };
@@ -88,6 +99,11 @@ impl SibylProcess {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The node's workdir (`data/`, `commitlog/` below it).
+    pub fn workdir(&self) -> &std::path::Path {
+        self._workdir.path()
     }
 
     /// Log lines printed so far.

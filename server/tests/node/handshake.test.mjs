@@ -15,7 +15,7 @@ const bin = process.env.SIBYL_BIN ?? new URL('../../../target/debug/sibyl', impo
 function startNode() {
   const workdir = mkdtempSync(join(tmpdir(), 'sibyl-node-'));
   const child = spawn(bin, ['--workdir', workdir, '--smp', '2', '--native-transport-port', '0',
-    '--native-shard-aware-transport-port', '0'], { env: { ...process.env, SIBYL_LOG: 'debug' } });
+    '--native-shard-aware-transport-port', '0', '--api-port', '0'], { env: { ...process.env, SIBYL_LOG: 'debug' } });
   const lines = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sibyl did not start')); }, 20000);

@@ -22,7 +22,7 @@ class SibylNode:
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="sibyl-py-")
         self.workdir = workdir or self._tmp.name
         cmd = [SIBYL_BIN, "--workdir", self.workdir, "--commitlog-segment-size-in-mb", "1", "--listen-address", "127.0.0.1",
-               "--native-transport-port", "0", "--native-shard-aware-transport-port", "0", *args]
+               "--native-transport-port", "0", "--native-shard-aware-transport-port", "0", "--api-port", "0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env={**os.environ, "SIBYL_LOG": "debug"})
         self.lines = []
@@ -41,6 +41,7 @@ class SibylNode:
         line = next(l for l in self.lines if " started in " in l)
         self.port = int(re.search(r"CQL on 127\.0\.0\.1:(\d+)", line).group(1))
         self.shard_aware_port = int(re.search(r"shard-aware CQL on 127\.0\.0\.1:(\d+)", line).group(1))
+        self.api_port = int(re.search(r"REST API on [^:]+:(\d+)", line).group(1))
 
     def log(self):
         return "\n".join(self.lines)

@@ -52,6 +52,7 @@ impl SibylProcess {
             .args(["--listen-address", "127.0.0.1"])
             .args(["--native-transport-port", "0"])
             .args(["--native-shard-aware-transport-port", "0"])
+            .args(["--api-port", "0"])
             .args(["--smp", "2", "--commitlog-segment-size-in-mb", "1"])
             .arg("--workdir")
             .arg(workdir.path())
