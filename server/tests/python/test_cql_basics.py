@@ -239,3 +239,24 @@ def test_insert_json_and_select_json(session):
     assert row.c == "b" and row.v is None and row.tags is None
     with pytest.raises(InvalidRequest, match="unrecognized column: nope"):
         session.execute("""INSERT INTO j JSON '{"k": 3, "c": "x", "nope": 1}'""")
+
+
+def test_cqlsh_copy_from_and_to_10000_rows(node, tmp_path):
+    import csv
+    source, exported = tmp_path / "in.csv", tmp_path / "out.csv"
+    expected = [[str(i), f"name-{i}", repr(i * 1.5).rstrip("0").rstrip(".") if i else "0"] for i in range(10000)]
+    with open(source, "w", newline="") as f:
+        csv.writer(f).writerows([[i, f"name-{i}", i * 1.5] for i in range(10000)])
+    cqlsh = os.path.join(os.path.dirname(sys.executable), "cqlsh")
+    script = ("CREATE KEYSPACE cp WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};"
+              "CREATE TABLE cp.t (id int PRIMARY KEY, name text, score double);"
+              f"COPY cp.t (id, name, score) FROM '{source}';"
+              "SELECT count(*) FROM cp.t;"
+              f"COPY cp.t (id, name, score) TO '{exported}';")
+    out = subprocess.run([cqlsh, "127.0.0.1", str(node.port), "-e", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert "10000 rows imported" in out.stdout and "10000 rows exported" in out.stdout, out.stdout
+    with open(exported, newline="") as f:
+        rows = sorted(csv.reader(f), key=lambda r: int(r[0]))
+    assert [r[:2] for r in rows] == [e[:2] for e in expected]
+    assert all(float(r[2]) == int(r[0]) * 1.5 for r in rows)
