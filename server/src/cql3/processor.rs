@@ -22,6 +22,31 @@ use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestConte
 use crate::dht::murmur3_x64_128;
 use crate::service::ShardServices;
 
+/// `batch_size_warn_threshold` (5 KiB), Cassandra's default.
+const BATCH_SIZE_WARN_BYTES: usize = 5 * 1024;
+
+/// Bytes of cell values and keys a mutation carries, as the batch size
+/// warning counts them.
+fn mutation_size(mutation: &sibyl_storage::mutation::Mutation) -> usize {
+    use sibyl_storage::mutation::{CellValue, ColumnData, Row};
+    let cell_size = |value: &CellValue| match value {
+        CellValue::Bytes(bytes) => bytes.len(),
+        CellValue::Counter(_) => 8,
+    };
+    let row_size = |row: &Row| -> usize {
+        row.columns
+            .values()
+            .map(|data| match data {
+                ColumnData::Simple(cell) => cell_size(&cell.value),
+                ColumnData::Complex(complex) => complex.cells.iter().map(|(p, c)| p.len() + cell_size(&c.value)).sum(),
+            })
+            .sum()
+    };
+    mutation.update.key.len()
+        + row_size(&mutation.update.static_row)
+        + mutation.update.rows.iter().map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r)).sum::<usize>()
+}
+
 /// Prepared statements kept per shard.
 const PREPARED_CACHE_CAPACITY: usize = 10_000;
 
@@ -123,6 +148,7 @@ impl CqlProcessor {
         &self,
         statement: &PreparedStatement,
         params: &QueryParameters<'_>,
+        warnings: &mut Vec<String>,
     ) -> CqlResult<ResultBody> {
         let bound = Bound::new(
             &params.values,
@@ -130,6 +156,18 @@ impl CqlProcessor {
             now_ms(),
             &self.timeuuids,
         )?;
+        let result = self.run_bound(statement, params, &bound).await;
+        warnings.extend(bound.warnings.take());
+        result
+    }
+
+    async fn run_bound(
+        &self,
+        statement: &PreparedStatement,
+        params: &QueryParameters<'_>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<ResultBody> {
+        let bound = bound;
         match &statement.plan {
             Plan::Select(plan) => {
                 let mut result = plan
@@ -246,11 +284,7 @@ impl CqlProcessor {
         );
     }
 
-    async fn batch_inner(
-        &self,
-        ctx: &RequestContext<'_>,
-        batch: &Batch<'_>,
-    ) -> CqlResult<ResultBody> {
+    async fn batch_inner(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>, warnings: &mut Vec<String>) -> CqlResult<ResultBody> {
         let keyspace = Self::keyspace(ctx, batch.keyspace);
         let timestamp = batch.timestamp.unwrap_or_else(ShardServices::now_us);
         // Build every mutation first: a bad statement fails the whole batch.
@@ -304,6 +338,20 @@ impl CqlProcessor {
                 work.push((plan.clone(), mutation));
             }
         }
+        // Cassandra warns above batch_size_warn_threshold (5 KiB of mutations).
+        let size: usize = work.iter().map(|(_, m)| mutation_size(m)).sum();
+        if size > BATCH_SIZE_WARN_BYTES {
+            let mut tables: Vec<String> = work.iter().map(|(p, _)| format!("{}.{}", p.table.keyspace, p.table.name)).collect();
+            tables.sort();
+            tables.dedup();
+            warnings.push(format!(
+                "Batch for [{}] is of size {}, exceeding specified threshold of {} by {}.",
+                tables.join(", "),
+                size,
+                BATCH_SIZE_WARN_BYTES,
+                size - BATCH_SIZE_WARN_BYTES
+            ));
+        }
         for (plan, mutation) in work {
             crate::service::proxy::apply(&self.services, &plan.table, mutation).await?;
         }
@@ -325,20 +373,23 @@ impl QueryProcessor for CqlProcessor {
         if let Some(trace) = &mut trace {
             trace.event(format!("Parsing {}", query.query));
         }
+        let mut warnings = Vec::new();
         let result = async {
             let statement = self.prepare_text(query.query, keyspace.as_deref())?;
             if let Some(trace) = &mut trace {
                 trace.event("Preparing statement");
                 trace.event(format!("Executing statement with consistency {}", query.params.consistency));
             }
-            self.run(&statement, &query.params).await
+            self.run(&statement, &query.params, &mut warnings).await
         }
         .await;
         let parameters = vec![
             ("query".to_owned(), query.query.to_owned()),
             ("consistency_level".to_owned(), query.params.consistency.name().to_owned()),
         ];
-        self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, respond(result)).await
+        let mut response = respond(result);
+        response.warnings = warnings;
+        self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, response).await
     }
 
     async fn prepare(
@@ -373,20 +424,23 @@ impl QueryProcessor for CqlProcessor {
     async fn execute(&self, ctx: &RequestContext<'_>, execute: &Execute<'_>) -> ProcessorResponse {
         let mut trace = self.begin_trace(ctx);
         let mut text = String::new();
+        let mut warnings = Vec::new();
         let result = async {
             let statement = self.cached(execute.id)?;
             if let Some(trace) = &mut trace {
                 text = self.statement_text(execute.id).unwrap_or_default();
                 trace.event(format!("Executing prepared statement with consistency {}", execute.params.consistency));
             }
-            self.run(&statement, &execute.params).await
+            self.run(&statement, &execute.params, &mut warnings).await
         }
         .await;
         let parameters = vec![
             ("query".to_owned(), text),
             ("consistency_level".to_owned(), execute.params.consistency.name().to_owned()),
         ];
-        self.finish_trace(trace, ctx, "Execute CQL3 prepared query", parameters, respond(result)).await
+        let mut response = respond(result);
+        response.warnings = warnings;
+        self.finish_trace(trace, ctx, "Execute CQL3 prepared query", parameters, response).await
     }
 
     async fn batch(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>) -> ProcessorResponse {
@@ -394,8 +448,11 @@ impl QueryProcessor for CqlProcessor {
         if let Some(trace) = &mut trace {
             trace.event(format!("Executing batch of {} statements", batch.statements.len()));
         }
-        let result = self.batch_inner(ctx, batch).await;
+        let mut warnings = Vec::new();
+        let result = self.batch_inner(ctx, batch, &mut warnings).await;
         let parameters = vec![("consistency_level".to_owned(), batch.consistency.name().to_owned())];
-        self.finish_trace(trace, ctx, "Execute batch of CQL3 queries", parameters, respond(result)).await
+        let mut response = respond(result);
+        response.warnings = warnings;
+        self.finish_trace(trace, ctx, "Execute batch of CQL3 queries", parameters, response).await
     }
 }

@@ -260,3 +260,17 @@ def test_cqlsh_copy_from_and_to_10000_rows(node, tmp_path):
         rows = sorted(csv.reader(f), key=lambda r: int(r[0]))
     assert [r[:2] for r in rows] == [e[:2] for e in expected]
     assert all(float(r[2]) == int(r[0]) * 1.5 for r in rows)
+
+
+def test_client_warnings_for_unrestricted_aggregates_and_large_batches(session):
+    from cassandra.query import BatchStatement
+    session.execute("CREATE TABLE w (k int PRIMARY KEY, v text)")
+    rs = session.execute("SELECT count(*) FROM w")
+    assert rs.response_future.warnings == ["Aggregation query used without partition key"]
+    assert not session.execute("SELECT count(*) FROM w WHERE k = 1").response_future.warnings
+    insert = session.prepare("INSERT INTO w (k, v) VALUES (?, ?)")
+    batch = BatchStatement()
+    for k in range(10):
+        batch.add(insert, (k, "x" * 1000))
+    warnings = session.execute(batch).response_future.warnings
+    assert warnings and warnings[0].startswith("Batch for [ks.w] is of size") and "exceeding specified threshold of 5120" in warnings[0]

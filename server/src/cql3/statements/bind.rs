@@ -16,6 +16,8 @@ pub struct Bound<'a> {
     pub values: Vec<RawValue<'a>>,
     pub now_ms: i64,
     pub timeuuids: &'a TimeuuidGenerator,
+    /// Client warnings the execution produced (sent in the frame's warnings).
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Bound<'a> {
@@ -55,11 +57,7 @@ impl<'a> Bound<'a> {
                 values.len()
             )));
         }
-        Ok(Self {
-            values,
-            now_ms,
-            timeuuids,
-        })
+        Ok(Self { values, now_ms, timeuuids, warnings: std::cell::RefCell::new(Vec::new()) })
     }
 
     pub fn eval(&self, term: &Term, target: &ColumnType, receiver: &str) -> CqlResult<TermValue> {

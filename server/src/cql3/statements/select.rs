@@ -789,6 +789,9 @@ impl SelectPlan {
             None => None,
         };
         let counting = self.selection.aggregate;
+        if counting && !matches!(self.partition, PartitionRestriction::Keys(_)) {
+            bound.warnings.borrow_mut().push("Aggregation query used without partition key".to_owned());
+        }
         let state = match paging_state {
             Some(bytes) if !counting => Some(PagingState::decode(bytes)?),
             _ => None,
