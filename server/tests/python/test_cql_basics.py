@@ -274,3 +274,18 @@ def test_client_warnings_for_unrestricted_aggregates_and_large_batches(session):
         batch.add(insert, (k, "x" * 1000))
     warnings = session.execute(batch).response_future.warnings
     assert warnings and warnings[0].startswith("Batch for [ks.w] is of size") and "exceeding specified threshold of 5120" in warnings[0]
+
+
+def test_list_operations_by_index_and_value(session):
+    session.execute("CREATE TABLE l (k int PRIMARY KEY, items list<text>)")
+    session.execute("INSERT INTO l (k, items) VALUES (1, ['a', 'b', 'c', 'b'])")
+    session.execute("UPDATE l SET items[1] = 'B' WHERE k = 1")
+    assert session.execute("SELECT items FROM l WHERE k = 1").one().items == ["a", "B", "c", "b"]
+    session.execute("DELETE items[0] FROM l WHERE k = 1")
+    assert session.execute("SELECT items FROM l WHERE k = 1").one().items == ["B", "c", "b"]
+    session.execute("UPDATE l SET items = items - ['b', 'c'] WHERE k = 1")
+    assert session.execute("SELECT items FROM l WHERE k = 1").one().items == ["B"]
+    with pytest.raises(InvalidRequest, match="List index 5 out of bound, list has size 1"):
+        session.execute("UPDATE l SET items[5] = 'x' WHERE k = 1")
+    with pytest.raises(InvalidRequest, match="Attempted to set an element on a list which is null"):
+        session.execute("UPDATE l SET items[0] = 'x' WHERE k = 2")

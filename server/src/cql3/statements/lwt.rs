@@ -220,3 +220,102 @@ pub async fn apply_counters(
         .await
         .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
 }
+
+/// A list change that needs the list's current cells first.
+#[derive(Debug, Clone)]
+pub enum ListOp {
+    /// `l[i] = v` (`None`: `l[i] = null`, which deletes the element).
+    Set(i32, Option<Vec<u8>>),
+    /// `DELETE l[i]`.
+    Delete(i32),
+    /// `l = l - [v, ...]`: removes every element equal to one of these.
+    Remove(Vec<Vec<u8>>),
+}
+
+/// Applies index- and value-based list operations to one list column on the
+/// owning shard, reading the list's element paths under the partition lock.
+#[expect(clippy::too_many_arguments, reason = "the row, the column and the write's clock")]
+pub async fn apply_list_ops(
+    services: &Rc<ShardServices>,
+    table: Arc<TableMetadata>,
+    target: Target,
+    column_index: usize,
+    ops: Vec<ListOp>,
+    timestamp_us: i64,
+    ttl_s: u32,
+    now_s: i64,
+) -> CqlResult<()> {
+    let owner = services.sharder.shard_of(Token(target.token));
+    services
+        .mesh
+        .call(owner, move |ctx| async move {
+            let services = ShardServices::from_context(ctx)?;
+            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
+            let column = table.columns.get(column_index).ok_or_else(|| CqlError::server("list column vanished"))?;
+            let element_type = match &column.column_type {
+                ColumnType::List(e) => (**e).clone(),
+                _ => return Err(CqlError::server("not a list")),
+            };
+            let is_static = column.kind == crate::schema::ColumnKind::Static;
+            let command = ReadCommand {
+                slices: if target.clustering.is_empty() || is_static { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
+                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+            };
+            let result = services.data.read(&command).await?;
+            let cells: Vec<(Vec<u8>, Vec<u8>)> = result
+                .partitions
+                .first()
+                .and_then(|p| if is_static { p.static_row.as_ref() } else { p.rows.iter().find(|r| r.clustering == target.clustering).map(|r| &r.row) })
+                .and_then(|row| row.columns.get(&column.id))
+                .map(|data| match data {
+                    ColumnData::Complex(complex) => complex
+                        .cells
+                        .iter()
+                        .filter(|(_, c)| c.is_live(now_s))
+                        .filter_map(|(p, c)| if let CellValue::Bytes(v) = &c.value { Some((p.clone(), v.clone())) } else { None })
+                        .collect(),
+                    ColumnData::Simple(_) => Vec::new(),
+                })
+                .unwrap_or_default();
+            let mut complex = sibyl_storage::mutation::ComplexColumn::default();
+            let cell = |value: Vec<u8>| {
+                if ttl_s > 0 { Cell::expiring(timestamp_us, ttl_s, now_s, value) } else { Cell::live(timestamp_us, value) }
+            };
+            let path_at = |i: i32| -> CqlResult<Vec<u8>> {
+                if cells.is_empty() {
+                    return Err(CqlError::invalid("Attempted to set an element on a list which is null"));
+                }
+                cells.get(usize::try_from(i).unwrap_or(usize::MAX)).map(|(p, _)| p.clone()).ok_or_else(|| {
+                    CqlError::invalid(format!("List index {i} out of bound, list has size {}", cells.len()))
+                })
+            };
+            for op in ops {
+                match op {
+                    ListOp::Set(i, Some(value)) => {
+                        complex.cells.insert(path_at(i)?, cell(value));
+                    }
+                    ListOp::Set(i, None) | ListOp::Delete(i) => {
+                        complex.cells.insert(path_at(i)?, Cell::tombstone(timestamp_us, now_s));
+                    }
+                    ListOp::Remove(values) => {
+                        for (path, current) in &cells {
+                            if values.iter().any(|v| compare_values(&element_type, v, current) == Ordering::Equal) {
+                                complex.cells.insert(path.clone(), Cell::tombstone(timestamp_us, now_s));
+                            }
+                        }
+                    }
+                }
+            }
+            let mut row = Row::default();
+            row.columns.insert(column.id, ColumnData::Complex(complex));
+            let mut update = PartitionUpdate::new(target.key.clone(), target.token);
+            if is_static {
+                update.static_row = row;
+            } else {
+                update.rows.push((target.clustering.clone(), row));
+            }
+            services.data.apply(&Mutation::new(table.storage_id, update)).await
+        })
+        .await
+        .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
+}

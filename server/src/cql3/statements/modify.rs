@@ -12,6 +12,7 @@ use sibyl_protocol::wire;
 use sibyl_storage::mutation::{Bound as SliceBound, ClusteringSlice, Mutation};
 
 use super::bind::Bound;
+use super::lwt::ListOp;
 use super::{BindSpecs, resolve_table};
 use crate::cql3::ast::{
     Assignment, Attributes, BatchKind, BatchStatement, ColumnCondition, Condition, ConditionTarget, DeleteTarget,
@@ -34,6 +35,10 @@ enum Action {
     DeleteRows,
     DeleteColumns(Vec<DeleteTarget>),
 }
+
+/// A list operation waiting for the list's current cells: (clustering,
+/// column index, operation).
+type PendingListOp = (Vec<Vec<u8>>, usize, ListOp);
 
 /// An `IF` clause as prepared.
 #[derive(Debug, Clone)]
@@ -505,12 +510,25 @@ impl ModifyPlan {
     }
 
     /// The mutations this statement makes with `bound` values.
-    pub fn mutations(
+    /// The mutations this statement makes with `bound` values. List
+    /// operations that need the list's current contents are refused here:
+    /// only a plain statement runs them (see [`ModifyPlan::execute`]).
+    pub fn mutations(&self, bound: &Bound<'_>, shard: u16, batch_timestamp: Option<i64>) -> CqlResult<Vec<Mutation>> {
+        let (mutations, list_ops, _) = self.mutations_and_list_ops(bound, shard, batch_timestamp)?;
+        if !list_ops.is_empty() {
+            return Err(CqlError::invalid(
+                "List operations by index or value are not supported in batches and conditional statements yet",
+            ));
+        }
+        Ok(mutations)
+    }
+
+    fn mutations_and_list_ops(
         &self,
         bound: &Bound<'_>,
         shard: u16,
         batch_timestamp: Option<i64>,
-    ) -> CqlResult<Vec<Mutation>> {
+    ) -> CqlResult<(Vec<Mutation>, Vec<(Vec<u8>, i64, PendingListOp)>, WriteOptions)> {
         let t = self.table.as_ref();
         let timestamp_us = match &self.attributes.timestamp {
             Some(term) => bound.eval_bigint(term, "[timestamp]")?,
@@ -541,7 +559,9 @@ impl ModifyPlan {
             now_s: bound.now_ms.div_euclid(1000),
         };
         if let Action::InsertJson { value, default_unset } = &self.action {
-            return self.json_mutation(bound, value, *default_unset, options, shard).map(|m| vec![m]);
+            return self
+                .json_mutation(bound, value, *default_unset, options, shard)
+                .map(|m| (vec![m], Vec::new(), options));
         }
         let pk_columns: Vec<_> = t.partition_key().collect();
         let keys = Self::product(
@@ -560,20 +580,25 @@ impl ModifyPlan {
                 .collect::<CqlResult<_>>()?,
         );
         let mut mutations = Vec::with_capacity(keys.len());
+        let mut pending = Vec::new();
         for key in keys {
             let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
             if refs.iter().any(|k| k.is_empty()) && refs.len() == 1 {
                 return Err(CqlError::invalid("Key may not be empty"));
             }
             let mut writer = PartitionWriter::new(t, &refs, options, shard);
+            let mut list_ops = Vec::new();
             for clustering in &clusterings {
-                self.apply_action(&mut writer, bound, clustering)?;
+                self.apply_action(&mut writer, bound, clustering, &mut list_ops)?;
             }
+            let token = writer.token();
+            let key_bytes = crate::dht::serialize_partition_key(&refs);
+            pending.extend(list_ops.into_iter().map(|op| (key_bytes.clone(), token, op)));
             if !writer.is_empty() {
                 mutations.push(writer.into_mutation());
             }
         }
-        Ok(mutations)
+        Ok((mutations, pending, options))
     }
 
     /// INSERT JSON: parses the object, maps its keys to columns (quoted keys
@@ -638,6 +663,7 @@ impl ModifyPlan {
         writer: &mut PartitionWriter<'_>,
         bound: &Bound<'_>,
         clustering: &[Vec<u8>],
+        list_ops: &mut Vec<PendingListOp>,
     ) -> CqlResult<()> {
         let t = self.table.as_ref();
         let full = clustering.len() == t.clustering_len();
@@ -706,9 +732,10 @@ impl ModifyPlan {
                             {
                                 let elements = crate::cql3::writes::collection_elements(&v)?;
                                 if matches!(ty, ColumnType::List(_)) {
-                                    return Err(CqlError::invalid(
-                                        "Removing list elements by value is not supported yet",
-                                    ));
+                                    let values = elements.into_iter().map(<[u8]>::to_vec).collect();
+                                    let index = t.columns.iter().position(|c| c.name == column.name).unwrap_or(0);
+                                    list_ops.push((clustering.to_vec(), index, ListOp::Remove(values)));
+                                    continue;
                                 }
                                 writer.remove_elements(
                                     clustering,
@@ -718,10 +745,16 @@ impl ModifyPlan {
                             }
                         }
                         Assignment::SetElement { key, value, .. } => {
+                            if let ColumnType::List(element_type) = ty {
+                                let i = bound.eval_required(key, &ColumnType::Int, &format!("idx({})", column.name))?;
+                                let i = i32::from_be_bytes(i.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?);
+                                let element = bound.eval(value, element_type, &format!("value({})", column.name))?;
+                                let index = t.columns.iter().position(|c| c.name == column.name).unwrap_or(0);
+                                list_ops.push((clustering.to_vec(), index, ListOp::Set(i, element.as_bytes().map(<[u8]>::to_vec))));
+                                continue;
+                            }
                             let ColumnType::Map(key_type, value_type) = ty else {
-                                return Err(CqlError::invalid(
-                                    "Setting list elements by index is not supported yet",
-                                ));
+                                return Err(CqlError::invalid(format!("Column {} is not a map or list", column.name)));
                             };
                             let key = bound.eval_required(
                                 key,
@@ -801,10 +834,15 @@ impl ModifyPlan {
                             let column = t
                                 .column(name)
                                 .ok_or_else(|| CqlError::server("column vanished"))?;
+                            if matches!(column.column_type, ColumnType::List(_)) {
+                                let i = bound.eval_required(key, &ColumnType::Int, &format!("idx({name})"))?;
+                                let i = i32::from_be_bytes(i.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?);
+                                let index = t.columns.iter().position(|c| &c.name == name).unwrap_or(0);
+                                list_ops.push((clustering.to_vec(), index, ListOp::Delete(i)));
+                                continue;
+                            }
                             let ColumnType::Map(key_type, _) = &column.column_type else {
-                                return Err(CqlError::invalid(
-                                    "Deleting list elements by index is not supported yet",
-                                ));
+                                return Err(CqlError::invalid(format!("Invalid element deletion on non-collection column {name}")));
                             };
                             let key =
                                 bound.eval_required(key, key_type, &format!("key({name})"))?;
@@ -848,8 +886,23 @@ impl ModifyPlan {
             self.execute_counters(services, bound).await?;
             return Ok(None);
         }
-        for mutation in self.mutations(bound, services.shard as u16, None)? {
+        let (mutations, list_ops, options) = self.mutations_and_list_ops(bound, services.shard as u16, None)?;
+        for mutation in mutations {
             proxy::apply(services, &self.table, mutation).await?;
+        }
+        for (key, token, (clustering, column, op)) in list_ops {
+            let target = super::lwt::Target { key, token, clustering };
+            super::lwt::apply_list_ops(
+                services,
+                self.table.clone(),
+                target,
+                column,
+                vec![op],
+                options.timestamp_us,
+                options.ttl_s,
+                options.now_s,
+            )
+            .await?;
         }
         Ok(None)
     }
