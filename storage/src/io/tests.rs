@@ -119,3 +119,45 @@ fn sim_injected_failures_surface_as_errors() {
         assert_eq!(file.size().await.unwrap(), 0);
     });
 }
+
+/// Write-behind keeps several block writes in flight; with random latency
+/// they complete out of order, and the file must still read back exactly.
+#[test]
+fn write_behind_with_latency_round_trips_many_blocks() {
+    run(|| async {
+        let disk = SimDisk::new(9);
+        disk.set_faults(FaultConfig {
+            latency_us_max: 300,
+            ..FaultConfig::default()
+        });
+        let file = disk.create(Path::new("/sim/wb")).await.unwrap();
+        let mut writer = AlignedWriter::new(Rc::clone(&file), ALIGNMENT);
+        let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+        for piece in payload.chunks(3000) {
+            writer.write(piece).await.unwrap();
+        }
+        assert_eq!(writer.finish().await.unwrap(), payload.len() as u64);
+        assert_eq!(read_all(file.as_ref()).await.unwrap(), payload);
+    });
+}
+
+/// A background write that fails must fail `finish` (nothing declared durable).
+#[test]
+fn write_behind_failure_fails_finish() {
+    run(|| async {
+        let disk = SimDisk::new(10);
+        let file = disk.create(Path::new("/sim/wbf")).await.unwrap();
+        let mut writer = AlignedWriter::new(Rc::clone(&file), ALIGNMENT);
+        disk.set_faults(FaultConfig {
+            fail_writes: true,
+            ..FaultConfig::default()
+        });
+        // Small enough that every write error is still in flight or pending.
+        let mut result = Ok(());
+        for _ in 0..3 {
+            result = result.and(writer.write(&vec![1u8; ALIGNMENT]).await);
+        }
+        let finished = writer.finish().await;
+        assert!(result.is_err() || finished.is_err());
+    });
+}
