@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod cql3;
 pub mod dht;
+pub mod index;
 pub mod node;
 pub mod replica;
 pub mod service;

@@ -173,6 +173,7 @@ async fn shard_main(
     if let Some(system) = &services.system {
         startup::write_local_row(system, &node, &schema).await?;
     }
+    services.indexes.sync(&services.data, &schema).await?;
     glommio::spawn_local(mesh.clone().run_poller()).detach();
     let transport = ShardTransport::new(
         id,

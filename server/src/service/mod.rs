@@ -44,6 +44,8 @@ pub struct ShardServices {
     pub last_schema_timestamp_us: Cell<i64>,
     /// Serializes LWT and counter updates per partition on this shard.
     pub partition_locks: locks::PartitionLocks,
+    /// This shard's secondary and vector indexes.
+    pub indexes: crate::index::IndexManager,
 }
 
 impl std::fmt::Debug for ShardServices {
@@ -80,6 +82,7 @@ impl ShardServices {
             schema_lock: glommio::sync::Semaphore::new(1),
             last_schema_timestamp_us: Cell::new(0),
             partition_locks: locks::PartitionLocks::default(),
+            indexes: crate::index::IndexManager::default(),
         });
         services.mesh.set_context(&services);
         services
@@ -122,10 +125,19 @@ impl ShardServices {
                 self.data.drop_table(id).await?;
             }
         }
+        self.indexes.sync(&self.data, &schema).await?;
         *self.schema.borrow_mut() = schema;
         if let Some(event) = event {
             self.events.publish(&event);
         }
+        Ok(())
+    }
+
+    /// Applies a mutation of a user table owned by this shard and updates the
+    /// table's secondary indexes: the one write path of the owning shard.
+    pub async fn write(&self, mutation: &sibyl_storage::mutation::Mutation) -> CqlResult<()> {
+        self.data.apply(mutation).await?;
+        self.indexes.on_write(&self.schema(), mutation);
         Ok(())
     }
 

@@ -56,15 +56,12 @@ pub async fn apply(
     }
     let owner = services.sharder.shard_of(Token(mutation.update.token));
     if owner == services.shard {
-        return services.data.apply(&mutation).await;
+        return services.write(&mutation).await;
     }
     services
         .mesh
         .call(owner, move |ctx| async move {
-            ShardServices::from_context(ctx)?
-                .data
-                .apply(&mutation)
-                .await
+            ShardServices::from_context(ctx)?.write(&mutation).await
         })
         .await
         .map_err(|_| unavailable(owner))?

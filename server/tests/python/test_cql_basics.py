@@ -289,3 +289,47 @@ def test_list_operations_by_index_and_value(session):
         session.execute("UPDATE l SET items[5] = 'x' WHERE k = 1")
     with pytest.raises(InvalidRequest, match="Attempted to set an element on a list which is null"):
         session.execute("UPDATE l SET items[0] = 'x' WHERE k = 2")
+
+
+def test_secondary_and_sai_indexes_answer_correctly_and_survive_restart():
+    node = SibylNode("--smp", "2")
+    workdir = node.workdir
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect()
+        s.execute("CREATE KEYSPACE ix WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.set_keyspace("ix")
+        s.execute("CREATE TABLE products (id int PRIMARY KEY, category text, price int, tags set<text>, attrs map<text, text>)")
+        insert = s.prepare("INSERT INTO products (id, category, price, tags, attrs) VALUES (?, ?, ?, ?, ?)")
+        for i in range(90):
+            s.execute(insert, (i, ["toys", "books", "food"][i % 3], i * 10, {f"t{i % 5}"}, {"color": "red"}))
+        s.execute("CREATE INDEX ON products (category)")
+        s.execute("CREATE INDEX price_sai ON products (price) USING 'sai'")
+        s.execute("CREATE INDEX ON products (tags)")
+        s.execute("CREATE INDEX ON products (keys(attrs))")
+        # Writes after CREATE INDEX are indexed as they happen.
+        s.execute(insert, (1000, "books", 5, {"new"}, {"size": "xl"}))
+        assert len(list(s.execute("SELECT id FROM products WHERE category = 'books'"))) == 31
+        assert sorted(r.id for r in s.execute("SELECT id FROM products WHERE price >= 870")) == [87, 88, 89]
+        assert sorted(r.id for r in s.execute("SELECT id FROM products WHERE price < 10")) == [0, 1000]
+        assert len(list(s.execute("SELECT id FROM products WHERE tags CONTAINS 't1'"))) == 18
+        assert [r.id for r in s.execute("SELECT id FROM products WHERE attrs CONTAINS KEY 'size'")] == [1000]
+        # An overwritten value no longer matches (stale entries are re-checked).
+        s.execute("UPDATE products SET category = 'food' WHERE id = 1")
+        assert len(list(s.execute("SELECT id FROM products WHERE category = 'books'"))) == 30
+        with pytest.raises(InvalidRequest, match="ALLOW FILTERING"):
+            s.execute("SELECT id FROM products WHERE category = 'books' AND price > 5")
+        cluster.shutdown()
+    finally:
+        node.stop(cleanup=False)
+    node = SibylNode("--smp", "2", workdir=workdir)
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect("ix")
+        assert len(list(s.execute("SELECT id FROM products WHERE category = 'books'"))) == 30
+        s.execute("DROP INDEX products_category_idx")
+        with pytest.raises(InvalidRequest, match="ALLOW FILTERING"):
+            s.execute("SELECT id FROM products WHERE category = 'books'")
+        cluster.shutdown()
+    finally:
+        node.stop()

@@ -158,7 +158,7 @@ pub async fn apply_conditional(
                 }
             };
             if applied {
-                services.data.apply(&mutation).await?;
+                services.write(&mutation).await?;
             }
             Ok((applied, row))
         })
@@ -215,7 +215,7 @@ pub async fn apply_counters(
             } else {
                 update.rows.push((target.clustering.clone(), row));
             }
-            services.data.apply(&Mutation::new(table.storage_id, update)).await
+            services.write(&Mutation::new(table.storage_id, update)).await
         })
         .await
         .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
@@ -314,7 +314,7 @@ pub async fn apply_list_ops(
             } else {
                 update.rows.push((target.clustering.clone(), row));
             }
-            services.data.apply(&Mutation::new(table.storage_id, update)).await
+            services.write(&Mutation::new(table.storage_id, update)).await
         })
         .await
         .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?

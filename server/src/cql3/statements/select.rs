@@ -68,6 +68,8 @@ pub struct SelectPlan {
     selection: SelectionPlan,
     /// GROUP BY columns (indexes into the table's columns), a key prefix.
     group_by: Vec<usize>,
+    /// A secondary index serving one of the filters: (index name, filter).
+    index_scan: Option<(String, usize)>,
     limit: Option<Term>,
     per_partition_limit: Option<Term>,
     reversed: bool,
@@ -217,9 +219,14 @@ impl SelectPlan {
             }
             None => None,
         };
-        if !filters.is_empty() && !allow_filtering {
+        // An index on one filtered column serves the query; any other
+        // non-key restriction still needs ALLOW FILTERING.
+        let index_scan = Self::choose_index(t, &filters);
+        let unindexed = filters.len() - usize::from(index_scan.is_some());
+        if unindexed > 0 && !allow_filtering {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
+        let index_scan = index_scan.filter(|_| matches!(partition, PartitionRestriction::All));
         if matches!(
             partition,
             PartitionRestriction::All | PartitionRestriction::Token(_)
@@ -265,6 +272,7 @@ impl SelectPlan {
             filters,
             selection,
             group_by,
+            index_scan,
             limit: statement.limit.clone(),
             per_partition_limit: statement.per_partition_limit.clone(),
             reversed,
@@ -502,6 +510,30 @@ impl SelectPlan {
             }
         }
         Ok(reversed.unwrap_or(false))
+    }
+
+    /// The first filter an index of the table can answer.
+    fn choose_index(t: &TableMetadata, filters: &[Filter]) -> Option<(String, usize)> {
+        use crate::index::Target;
+        for (position, filter) in filters.iter().enumerate() {
+            for index in &t.indexes {
+                let Ok((target, column)) = crate::index::index_column(t, index) else { continue };
+                if t.columns.get(filter.column).map(|c| &c.name) != Some(&column.name) {
+                    continue;
+                }
+                let sai = index.kind == "CUSTOM";
+                let usable = match (target, filter.operator) {
+                    (Target::Whole, Operator::Equal) => true,
+                    (Target::Whole, Operator::LessThan | Operator::LessThanOrEqual | Operator::GreaterThan | Operator::GreaterThanOrEqual) => sai,
+                    (Target::Values, Operator::Contains) | (Target::Keys, Operator::ContainsKey) => true,
+                    _ => false,
+                };
+                if usable && matches!(filter.value, RelationValue::Term(_)) {
+                    return Some((index.name.clone(), position));
+                }
+            }
+        }
+        None
     }
 
     fn group_by(t: &TableMetadata, statement: &SelectStatement) -> CqlResult<Vec<usize>> {
@@ -805,6 +837,19 @@ impl SelectPlan {
             Some(n) if n > 0 && !counting => n as u32,
             _ => u32::MAX,
         };
+        if let Some((index, filter)) = &self.index_scan {
+            let rows = self.index_rows(services, bound, index, *filter, now_s).await?;
+            let mut kept = Vec::new();
+            for row in rows {
+                if self.row_passes(&row, bound)? {
+                    kept.push(row);
+                    if kept.len() as u32 >= remaining {
+                        break;
+                    }
+                }
+            }
+            return self.render(kept, bound, limit, None);
+        }
         let selections = self.partition_selection(bound)?;
         let slices = self.slices(bound)?;
         let mut rows: Vec<CqlRow> = Vec::new();
@@ -872,6 +917,67 @@ impl SelectPlan {
             }
         }
         self.render(rows, bound, limit, next)
+    }
+
+    /// Candidate rows from the index on every shard, read back in full (the
+    /// filters re-check them), in token order.
+    async fn index_rows(&self, services: &Rc<ShardServices>, bound: &Bound<'_>, index: &str, filter: usize, now_s: i64) -> CqlResult<Vec<CqlRow>> {
+        let filter = &self.filters[filter];
+        let RelationValue::Term(term) = &filter.value else { return Ok(Vec::new()) };
+        let column = &self.table.columns[filter.column];
+        let value_type = match (&column.column_type, filter.operator) {
+            (ColumnType::Map(k, _), Operator::ContainsKey) => (**k).clone(),
+            (ColumnType::Map(_, v), Operator::Contains) | (ColumnType::List(v) | ColumnType::Set(v), Operator::Contains) => (**v).clone(),
+            (ty, _) => ty.clone(),
+        };
+        let value = bound.eval_required(term, &value_type, &column.name)?;
+        let mut rows = Vec::new();
+        for shard in 0..services.sharder.nr_shards() {
+            let (table, index, operator, value) = (self.table.clone(), index.to_owned(), filter.operator, value.clone());
+            let found = services
+                .mesh
+                .call(shard, move |ctx| async move {
+                    let services = ShardServices::from_context(ctx)?;
+                    let keys = services.indexes.lookup(table.storage_id, &index, operator, &value)?;
+                    let mut rows = Vec::new();
+                    let mut by_partition: Vec<(Vec<u8>, Vec<Vec<Vec<u8>>>)> = Vec::new();
+                    for (key, clustering) in keys {
+                        match by_partition.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, list)) => list.push(clustering),
+                            None => by_partition.push((key, vec![clustering])),
+                        }
+                    }
+                    for (key, clusterings) in by_partition {
+                        let token = token_of_key(&key).0;
+                        let slices = if table.clustering_len() == 0 {
+                            Vec::new()
+                        } else {
+                            let mut slices: Vec<ClusteringSlice> = clusterings.into_iter().map(ClusteringSlice::exact).collect();
+                            let order: Vec<(ColumnType, bool)> = table.clustering_key().map(|c| (c.column_type.clone(), c.descending)).collect();
+                            slices.sort_by(|a, b| compare_prefixes(&order, &a.start.prefix, &b.start.prefix));
+                            slices.dedup_by(|a, b| a.start.prefix == b.start.prefix);
+                            slices
+                        };
+                        let command = ReadCommand { slices, ..ReadCommand::single_partition(table.storage_id, key, token, now_s) };
+                        let result = services.data.read(&command).await?;
+                        for partition in &result.partitions {
+                            decode_partition(&table, partition, now_s, &mut rows);
+                        }
+                    }
+                    Ok::<Vec<CqlRow>, CqlError>(rows)
+                })
+                .await
+                .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
+            rows.extend(found);
+        }
+        let pk: Vec<usize> = self.table.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::PartitionKey).map(|(i, _)| i).collect();
+        let token = |row: &CqlRow| {
+            let parts: Vec<Vec<u8>> = pk.iter().map(|i| row.values.get(*i).cloned().flatten().unwrap_or_default()).collect();
+            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            token_of_key(&serialize_partition_key(&refs)).0
+        };
+        rows.sort_by_key(|row| token(row));
+        Ok(rows)
     }
 
     async fn read(
