@@ -266,7 +266,9 @@ impl TableParams {
             }
             "compression" => {
                 let mut m = map()?;
-                if m.get("enabled").is_some_and(|v| v == "false") {
+                // `compression = {}` disables compression, as in Cassandra
+                // (cassandra-stress's default schema says so).
+                if m.is_empty() || m.get("enabled").is_some_and(|v| v == "false") {
                     self.compression = string_map(&[("enabled", "false")]);
                     return Ok(());
                 }
@@ -398,6 +400,8 @@ mod tests {
             p.compaction["class"],
             "org.apache.cassandra.db.compaction.LeveledCompactionStrategy"
         );
+        p.apply(&[("compression".into(), OptionValue::Map(BTreeMap::new()))]).expect("empty map disables");
+        assert_eq!(p.compression, string_map(&[("enabled", "false")]));
         let bad = OptionValue::Map(string_map(&[("class", "Bogus")]));
         assert!(matches!(
             p.apply(&[("compaction".into(), bad)]),
