@@ -153,6 +153,7 @@ async fn injected_errors_are_counted_by_kind_and_stop_the_run_without_ignore() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixed_rate_is_within_one_percent_of_the_request() {
+    let _timing = crate::timing::exclusive();
     let target = Target::mock(MockConfig::default()).await;
     let (summary, out) = target
         .run("write duration=3s no-warmup -rate threads=32 fixed=2000/s")

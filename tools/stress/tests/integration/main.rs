@@ -9,3 +9,4 @@ mod sibyl;
 mod sibyl_runs;
 mod stall;
 mod target;
+mod timing;

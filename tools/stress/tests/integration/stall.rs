@@ -15,14 +15,18 @@ use crate::target::{SCHEMA, Target};
 
 const LINE: &str = "write duration=3s no-warmup -rate threads=16 fixed=1000/s";
 
+/// About a third of the 3000 operations were due during the 1 s stall and
+/// waited up to 1 s, so the corrected p99 is close to 1 s; only the 16 in
+/// flight (0.5 %) saw it in their service time. The raw bound leaves room for
+/// a busy machine's hiccups and stays well apart from the corrected one.
 fn check(summary: &RunSummary, out: &str) {
     assert!(
-        summary.latency.p99_ms >= 500.0,
+        summary.latency.p99_ms >= 800.0,
         "corrected p99 {} ms\n{out}",
         summary.latency.p99_ms
     );
     assert!(
-        summary.raw.p99_ms < 200.0,
+        summary.raw.p99_ms < 400.0,
         "raw p99 {} ms\n{out}",
         summary.raw.p99_ms
     );
@@ -35,6 +39,7 @@ fn check(summary: &RunSummary, out: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrected_p99_shows_an_in_process_stall_and_raw_does_not() {
+    let _timing = crate::timing::exclusive();
     let target = Target::mock(MockConfig::default()).await;
     let Some(mock) = &target.mock else { return };
     let run = target.run(LINE);
@@ -48,6 +53,7 @@ async fn corrected_p99_shows_an_in_process_stall_and_raw_does_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrected_p99_shows_a_sigstop_of_the_mock_server_process() {
+    let _timing = crate::timing::exclusive();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sibyl-stress"))
         .args(["mock-server", "port=0"])
         .stdout(Stdio::piped())
@@ -86,6 +92,7 @@ async fn corrected_p99_shows_a_sigstop_of_the_mock_server_process() {
 /// Stops the real server's process for 1 s in the middle of a fixed-rate run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrected_p99_shows_a_sigstop_of_sibyl() {
+    let _timing = crate::timing::exclusive();
     let target = Target::spawn_sibyl();
     let pid = target.sibyl.as_ref().expect("own process").pid();
     // Creates the schema and warms the connections, so the measured run only
