@@ -74,6 +74,9 @@ if [ "$SKIP_BUILD" != 1 ]; then
 fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Nanoseconds the server's threads spent runnable but waiting for a CPU (other
+# processes on its core): the share of the run the server could not run.
+runq_wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%d", s}'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
 
@@ -106,15 +109,17 @@ stress() {
         perf record -F 999 -g -p "$pid" -o "$OUT/perf-$target-$phase.data" >/dev/null 2>&1 &
         perf_pid=$!; PIDS+=("$perf_pid")
     fi
-    local before start
-    before=$(cpu_ticks "$pid"); start=$(now_ns)
-    timeout $(( PHASE_SECONDS + FIXED_SECONDS + 120 )) taskset -c "$CLIENT_CPUS" "$BIN/sibyl-stress" "$@" \
+    local before start wait_before
+    before=$(cpu_ticks "$pid"); wait_before=$(runq_wait_ns "$pid"); start=$(now_ns)
+    timeout $(( PHASE_SECONDS + FIXED_SECONDS + 120 )) /usr/bin/time -o "$OUT/$target-$phase.client-cpu" -f "%U %S" taskset -c "$CLIENT_CPUS" "$BIN/sibyl-stress" "$@" \
         -node 127.0.0.1 -port native="$PORT" \
         -log json="$json" hdrfile="$OUT/$target-$phase.hdr" \
         -graph file="$OUT/report.html" title="sibyl e2e $(basename "$OUT")" revision="$target $phase" \
         > "$OUT/$target-$phase.log" 2>&1 || { log "sibyl-stress failed:"; tail -20 "$OUT/$target-$phase.log" >&2; return 1; }
     local after end
     after=$(cpu_ticks "$pid"); end=$(now_ns)
+    echo "$(( $(runq_wait_ns "$pid") - wait_before ))" > "$OUT/$target-$phase.runq-wait-ns"
+    cut -d' ' -f1-3 /proc/loadavg > "$OUT/$target-$phase.loadavg"
     if [ -n "$perf_pid" ]; then
         kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true
         perf report -i "$OUT/perf-$target-$phase.data" --no-children --percent-limit 1 --stdio \

@@ -33,7 +33,23 @@ def main(out_dir):
         s = json.load(open(path))
         ops = s["total_ops"]
         cpu_s = int(ticks) / TICKS_PER_S
+        extra = {}
+        base = os.path.join(out_dir, f"{target}-{phase}")
+        try:
+            user, system = open(base + ".client-cpu").read().split()[-2:]
+            extra["client_us_per_op"] = (float(user) + float(system)) * 1e6 / ops if ops else float("nan")
+        except (OSError, ValueError):
+            extra["client_us_per_op"] = float("nan")
+        try:
+            extra["runq"] = int(open(base + ".runq-wait-ns").read()) / 1e9 / float(wall)
+        except (OSError, ValueError):
+            extra["runq"] = float("nan")
+        try:
+            extra["load"] = open(base + ".loadavg").read().split()[0]
+        except OSError:
+            extra["load"] = "?"
         runs[(target, phase)] = {
+            **extra,
             "ops": ops,
             "rate": s["achieved_rate_ops_per_s"],
             "requested": s.get("requested_rate_ops_per_s"),
@@ -49,15 +65,18 @@ def main(out_dir):
     p(f"Parameters: `{params}`\n")
     p("Latencies in ms; fixed-rate rows are coordinated-omission corrected (from the")
     p("intended start), raw service time p99 in its own column. Server CPU = utime+stime")
-    p("of the server process during the run.\n")
-    p("| target | phase | ops/s | requested | p50 | p99 | p99.9 | max | raw p99 | errors | server CPU µs/op | server CPU util |")
-    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    p("of the server process during the run; run-queue wait = time its threads were")
+    p("runnable but another process held the core (from /proc/<pid>/task/*/schedstat),")
+    p("as a share of the run: high values mean the machine, not the server, limited.\n")
+    p("| target | phase | ops/s | requested | p50 | p99 | p99.9 | max | raw p99 | errors | server CPU µs/op | server CPU util | server run-queue wait | client CPU µs/op | load avg |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (target, phase), r in runs.items():
         l = r["lat"]
         req = f"{r['requested']:,.0f}" if r["requested"] else "max"
         p(f"| {target} | {phase} | {r['rate']:,.0f} | {req} | {l['p50_ms']:.3f} | {l['p99_ms']:.3f} "
           f"| {l['p999_ms']:.3f} | {l['max_ms']:.3f} | {r['raw']['p99_ms']:.3f} | {r['errors']} "
-          f"| {r['cpu_us_per_op']:.2f} | {r['cpu_util'] * 100:.0f}% |")
+          f"| {r['cpu_us_per_op']:.2f} | {r['cpu_util'] * 100:.0f}% | {r['runq'] * 100:.0f}% "
+          f"| {r['client_us_per_op']:.2f} | {r['load']} |")
 
     p("\n## Against the issue 6 targets\n")
     p("| target | measured | status |")
