@@ -89,10 +89,40 @@ impl StopSignal {
             if self.stopped.get() {
                 Poll::Ready(())
             } else {
-                self.waiters.borrow_mut().push(cx.waker().clone());
+                // Polled again on every wake of the task it races with
+                // (`future::or` in the connection and accept loops): keep one
+                // waker per task, or clones pile up until the task's waker
+                // refcount overflows.
+                let mut waiters = self.waiters.borrow_mut();
+                if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    waiters.push(cx.waker().clone());
+                }
                 Poll::Pending
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::StopSignal;
+
+    #[test]
+    fn repeated_polls_of_a_stop_wait_keep_one_waker() {
+        let stop = StopSignal::new();
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut wait = pin!(stop.wait());
+        for _ in 0..100_000 {
+            assert!(matches!(wait.as_mut().poll(&mut cx), Poll::Pending));
+        }
+        assert_eq!(stop.waiters.borrow().len(), 1, "a regression of the waker refcount overflow");
+        stop.stop();
+        assert!(matches!(wait.as_mut().poll(&mut cx), Poll::Ready(())));
     }
 }
