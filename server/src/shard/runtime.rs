@@ -64,7 +64,8 @@ where
 #[derive(Debug, Default)]
 pub struct StopSignal {
     stopped: Cell<bool>,
-    waiters: RefCell<Vec<Waker>>,
+    /// One slot per pending wait; `None` is a free slot.
+    waiters: RefCell<Vec<Option<Waker>>>,
 }
 
 impl StopSignal {
@@ -74,7 +75,7 @@ impl StopSignal {
 
     pub fn stop(&self) {
         self.stopped.set(true);
-        for waker in self.waiters.borrow_mut().drain(..) {
+        for waker in self.waiters.borrow_mut().drain(..).flatten() {
             waker.wake();
         }
     }
@@ -84,21 +85,45 @@ impl StopSignal {
     }
 
     /// Resolves once [`StopSignal::stop`] has been called.
+    ///
+    /// It is polled again on every wake of the task it races with
+    /// (`future::or` in the connection and accept loops), so each wait owns
+    /// one slot and replaces its waker there instead of adding clones, which
+    /// once piled up until the task's waker refcount overflowed.
     pub async fn wait(&self) {
+        struct Slot<'a> {
+            signal: &'a StopSignal,
+            index: Option<usize>,
+        }
+        impl Drop for Slot<'_> {
+            fn drop(&mut self) {
+                if let Some(slot) = self.index.and_then(|i| self.signal.waiters.borrow_mut().get_mut(i).map(Option::take)) {
+                    drop(slot);
+                }
+            }
+        }
+        let mut slot = Slot { signal: self, index: None };
         poll_fn(|cx| {
             if self.stopped.get() {
-                Poll::Ready(())
-            } else {
-                // Polled again on every wake of the task it races with
-                // (`future::or` in the connection and accept loops): keep one
-                // waker per task, or clones pile up until the task's waker
-                // refcount overflows.
-                let mut waiters = self.waiters.borrow_mut();
-                if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
-                    waiters.push(cx.waker().clone());
-                }
-                Poll::Pending
+                return Poll::Ready(());
             }
+            let mut waiters = self.waiters.borrow_mut();
+            match slot.index.and_then(|i| waiters.get_mut(i)) {
+                Some(Some(existing)) if existing.will_wake(cx.waker()) => {}
+                Some(entry) => *entry = Some(cx.waker().clone()),
+                None => {
+                    let free = waiters.iter().position(Option::is_none);
+                    let index = free.unwrap_or(waiters.len());
+                    if free.is_none() {
+                        waiters.push(None);
+                    }
+                    if let Some(entry) = waiters.get_mut(index) {
+                        *entry = Some(cx.waker().clone());
+                    }
+                    slot.index = Some(index);
+                }
+            }
+            Poll::Pending
         })
         .await
     }
@@ -122,6 +147,13 @@ mod tests {
             assert!(matches!(wait.as_mut().poll(&mut cx), Poll::Pending));
         }
         assert_eq!(stop.waiters.borrow().len(), 1, "a regression of the waker refcount overflow");
+        {
+            let mut other = pin!(stop.wait());
+            assert!(matches!(other.as_mut().poll(&mut cx), Poll::Pending));
+            assert_eq!(stop.waiters.borrow().iter().flatten().count(), 2);
+        }
+        // A finished wait frees its slot.
+        assert_eq!(stop.waiters.borrow().iter().flatten().count(), 1);
         stop.stop();
         assert!(matches!(wait.as_mut().poll(&mut cx), Poll::Ready(())));
     }
