@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use sibyl_storage::mutation::Mutation;
 use sibyl_storage::query::{ReadCommand, TokenRange};
 
+use sibyl_protocol::types::ColumnType;
+
+use super::hnsw::HnswIndex;
 use super::secondary::{RowKey, Target, ValueIndex};
+use super::similarity::Similarity;
 use crate::cql3::ast::Operator;
 use crate::cql3::{CqlError, CqlResult};
 use crate::replica::Replica;
@@ -17,10 +21,54 @@ use crate::schema::{IndexMetadata, Schema, TableMetadata};
 /// Rows read per step while building an index.
 const BUILD_PAGE_ROWS: u32 = 10_000;
 
+/// Graph degree and build beam of vector indexes (Cassandra SAI's defaults).
+const VECTOR_MAX_CONNECTIONS: usize = 16;
+const VECTOR_EF_CONSTRUCTION: usize = 100;
+
+/// One index of one table on this shard.
+#[derive(Debug)]
+enum LocalIndex {
+    Values(ValueIndex),
+    Vector { column_id: u32, graph: Box<HnswIndex<RowKey>> },
+}
+
+impl LocalIndex {
+    fn index_row(&mut self, key: &RowKey, row: &sibyl_storage::mutation::Row) {
+        match self {
+            LocalIndex::Values(index) => index.index_row(key, row),
+            LocalIndex::Vector { column_id, graph } => {
+                let Some(sibyl_storage::mutation::ColumnData::Simple(cell)) = row.columns.get(column_id) else { return };
+                if cell.is_tombstone() {
+                    graph.remove(key);
+                    return;
+                }
+                if let sibyl_storage::mutation::CellValue::Bytes(bytes) = &cell.value {
+                    if let Some(vector) = floats(bytes) {
+                        // A vector the index refuses (zero under cosine) is
+                        // simply not findable by ANN; the write itself stands.
+                        let _ = graph.insert(key.clone(), &vector);
+                    }
+                }
+                if graph.needs_compaction() {
+                    graph.compact();
+                }
+            }
+        }
+    }
+}
+
+/// A serialized `vector<float, n>` as floats.
+pub fn floats(bytes: &[u8]) -> Option<Vec<f32>> {
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    Some(bytes.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
 #[derive(Default)]
 pub struct IndexManager {
     /// (table storage id, index name) -> index.
-    indexes: RefCell<HashMap<(u64, String), ValueIndex>>,
+    indexes: RefCell<HashMap<(u64, String), LocalIndex>>,
 }
 
 impl std::fmt::Debug for IndexManager {
@@ -76,8 +124,20 @@ impl IndexManager {
                 continue;
             }
             let (target, column) = index_column(&table, &index)?;
-            let mut built =
-                ValueIndex::new(column.id, &column.column_type, column.multi_cell, target);
+            let mut built = match &column.column_type {
+                ColumnType::Vector { dimension, .. } => {
+                    let similarity = index
+                        .options
+                        .get("similarity_function")
+                        .and_then(|s| Similarity::from_option(s))
+                        .unwrap_or(Similarity::Cosine);
+                    LocalIndex::Vector {
+                        column_id: column.id,
+                        graph: Box::new(HnswIndex::new(*dimension as usize, similarity, VECTOR_MAX_CONNECTIONS, VECTOR_EF_CONSTRUCTION)),
+                    }
+                }
+                _ => LocalIndex::Values(ValueIndex::new(column.id, &column.column_type, column.multi_cell, target)),
+            };
             let now_s = crate::service::ShardServices::now_us() / 1_000_000;
             let mut command = ReadCommand {
                 row_limit: BUILD_PAGE_ROWS,
@@ -95,7 +155,7 @@ impl IndexManager {
                     None => break,
                 }
             }
-            tracing::debug!(index = %index.name, entries = built.len(), "built secondary index");
+            tracing::debug!(index = %index.name, "built secondary index");
             self.indexes
                 .borrow_mut()
                 .insert((table.storage_id, index.name.clone()), built);
@@ -126,9 +186,21 @@ impl IndexManager {
         value: &[u8],
     ) -> CqlResult<Vec<RowKey>> {
         let indexes = self.indexes.borrow();
-        let index = indexes.get(&(table_id, name.to_owned())).ok_or_else(|| {
-            CqlError::invalid(format!("Index {name} is not built on this node yet"))
-        })?;
-        Ok(index.lookup(operator, value))
+        match indexes.get(&(table_id, name.to_owned())) {
+            Some(LocalIndex::Values(index)) => Ok(index.lookup(operator, value)),
+            Some(LocalIndex::Vector { .. }) => Err(CqlError::invalid(format!("Index {name} is a vector index: use ORDER BY ... ANN OF"))),
+            None => Err(CqlError::invalid(format!("Index {name} is not built on this node yet"))),
+        }
+    }
+
+    /// This shard's `k` rows nearest to `query` by vector index `name`, best first.
+    pub fn ann(&self, table_id: u64, name: &str, query: &[f32], k: usize) -> CqlResult<Vec<(RowKey, f32)>> {
+        let indexes = self.indexes.borrow();
+        match indexes.get(&(table_id, name.to_owned())) {
+            Some(LocalIndex::Vector { graph, .. }) => {
+                graph.search(query, k, k.max(64)).map_err(|e| CqlError::invalid(e.to_string()))
+            }
+            _ => Err(CqlError::invalid(format!("Index {name} is not a vector index"))),
+        }
     }
 }

@@ -333,3 +333,35 @@ def test_secondary_and_sai_indexes_answer_correctly_and_survive_restart():
         cluster.shutdown()
     finally:
         node.stop()
+
+
+def test_vector_search_with_sai_index(session):
+    import math
+    import random
+    session.execute("CREATE TABLE items (id int PRIMARY KEY, name text, emb vector<float, 8>)")
+    session.execute("CREATE INDEX items_emb ON items (emb) USING 'sai' WITH OPTIONS = {'similarity_function': 'cosine'}")
+    rnd = random.Random(7)
+    vectors = {i: [rnd.uniform(-1, 1) for _ in range(8)] for i in range(400)}
+    insert = session.prepare("INSERT INTO items (id, name, emb) VALUES (?, ?, ?)")
+    for i, v in vectors.items():
+        session.execute(insert, (i, f"item{i}", v))
+
+    def cosine(a, b):
+        dot = sum(x * y for x, y in zip(a, b))
+        return (1 + dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(x * x for x in b)))) / 2
+
+    query = session.prepare("SELECT id, similarity_cosine(emb, ?) AS score FROM items ORDER BY emb ANN OF ? LIMIT 10")
+    recalls = []
+    for _ in range(10):
+        q = [rnd.uniform(-1, 1) for _ in range(8)]
+        truth = sorted(vectors, key=lambda i: -cosine(vectors[i], q))[:10]
+        rows = list(session.execute(query, (q, q)))
+        scores = [r.score for r in rows]
+        assert scores == sorted(scores, reverse=True)
+        recalls.append(len({r.id for r in rows} & set(truth)) / 10)
+    assert sum(recalls) / len(recalls) >= 0.9, recalls
+    with pytest.raises(InvalidRequest, match="requires a LIMIT"):
+        session.execute("SELECT id FROM items ORDER BY emb ANN OF [1, 2, 3, 4, 5, 6, 7, 8]")
+    session.execute("CREATE TABLE plain (id int PRIMARY KEY, emb vector<float, 2>)")
+    with pytest.raises(InvalidRequest, match="indexed using 'sai'"):
+        session.execute("SELECT id FROM plain ORDER BY emb ANN OF [1, 2] LIMIT 1")

@@ -838,9 +838,6 @@ impl SchemaPlan {
                 if column.kind == ColumnKind::Static {
                     return Err(CqlError::invalid("Secondary indexes on static columns are not supported yet"));
                 }
-                if matches!(column.column_type, ColumnType::Vector { .. }) {
-                    return Err(CqlError::invalid("Vector indexes are not supported yet"));
-                }
                 let is_collection = matches!(column.column_type, ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..));
                 use crate::cql3::ast::IndexTargetKind as K;
                 let target_text = match target.kind {
@@ -875,6 +872,26 @@ impl SchemaPlan {
                     }
                     Some(other) => return Err(CqlError::config(format!("Unable to find custom indexer class '{other}'"))),
                 };
+                if let ColumnType::Vector { element, .. } = &column.column_type {
+                    if kind != "CUSTOM" {
+                        return Err(CqlError::invalid(format!(
+                            "Cannot create secondary index on vector column {}: vector columns need a storage-attached index (USING 'sai')",
+                            column.name
+                        )));
+                    }
+                    if **element != ColumnType::Float {
+                        return Err(CqlError::invalid(format!("Vector indexes only support vector<float, n> columns, {} is {}", column.name, column.column_type.cql_name())));
+                    }
+                    if let Some(function) = index_options.get("similarity_function") {
+                        if crate::index::similarity::Similarity::from_option(function).is_none() {
+                            return Err(CqlError::invalid(format!(
+                                "Similarity function {function} was not recognized for vector index; use one of COSINE, DOT_PRODUCT, EUCLIDEAN"
+                            )));
+                        }
+                    }
+                } else if index_options.contains_key("similarity_function") {
+                    return Err(CqlError::invalid("similarity_function is only supported on vector indexes"));
+                }
                 index_options.insert("target".into(), target_text);
                 let mut updated = (*table_meta).clone();
                 updated.indexes.push(crate::schema::IndexMetadata { name, kind: kind.to_owned(), options: index_options });

@@ -70,6 +70,8 @@ pub struct SelectPlan {
     group_by: Vec<usize>,
     /// A secondary index serving one of the filters: (index name, filter).
     index_scan: Option<(String, usize)>,
+    /// `ORDER BY v ANN OF q`: (vector index name, column index, query term).
+    ann: Option<(String, usize, Term)>,
     limit: Option<Term>,
     per_partition_limit: Option<Term>,
     reversed: bool,
@@ -235,8 +237,9 @@ impl SelectPlan {
         {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
-        let reversed = Self::order(t, statement, &partition)?;
-        let selection = SelectionPlan::prepare(t, &statement.selection, statement.distinct, statement.json)?;
+        let ann = Self::ann(t, statement, &partition, &filters, binds)?;
+        let reversed = if ann.is_some() { false } else { Self::order(t, statement, &partition)? };
+        let selection = SelectionPlan::prepare(t, &statement.selection, statement.distinct, statement.json, binds)?;
         let group_by = Self::group_by(t, statement)?;
         for (term, name) in [
             (&statement.limit, "[limit]"),
@@ -273,6 +276,7 @@ impl SelectPlan {
             selection,
             group_by,
             index_scan,
+            ann,
             limit: statement.limit.clone(),
             per_partition_limit: statement.per_partition_limit.clone(),
             reversed,
@@ -510,6 +514,42 @@ impl SelectPlan {
             }
         }
         Ok(reversed.unwrap_or(false))
+    }
+
+    /// `ORDER BY v ANN OF [...]`: needs a SAI vector index on `v` and a LIMIT.
+    fn ann(
+        t: &TableMetadata,
+        statement: &SelectStatement,
+        partition: &PartitionRestriction,
+        filters: &[Filter],
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Option<(String, usize, Term)>> {
+        let [order] = statement.order_by.as_slice() else {
+            if statement.order_by.iter().any(|o| matches!(o.order, Order::AnnOf(_))) {
+                return Err(CqlError::invalid("ANN ordering does not support any other ordering"));
+            }
+            return Ok(None);
+        };
+        let Order::AnnOf(query) = &order.order else { return Ok(None) };
+        let column = column_index(t, &order.column)?;
+        let index = t.indexes.iter().find(|index| {
+            index.kind == "CUSTOM"
+                && crate::index::index_column(t, index).is_ok_and(|(_, c)| c.name == order.column)
+                && matches!(t.columns[column].column_type, ColumnType::Vector { .. })
+        });
+        let Some(index) = index else {
+            return Err(CqlError::invalid(format!("ANN ordering by vector requires the column to be indexed using 'sai': {}", order.column)));
+        };
+        if statement.limit.is_none() {
+            return Err(CqlError::invalid("SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was NO LIMIT"));
+        }
+        if !matches!(partition, PartitionRestriction::All) || !filters.is_empty() {
+            return Err(CqlError::invalid("ANN ordering combined with other restrictions is not supported yet"));
+        }
+        if let Term::BindMarker(marker) = query {
+            binds.set(marker.index, t, &order.column, t.columns[column].column_type.clone());
+        }
+        Ok(Some((index.name.clone(), column, query.clone())))
     }
 
     /// The first filter an index of the table can answer.
@@ -837,6 +877,17 @@ impl SelectPlan {
             Some(n) if n > 0 && !counting => n as u32,
             _ => u32::MAX,
         };
+        if let Some((index, column, query)) = &self.ann {
+            let k = limit.unwrap_or(0);
+            if k > 1000 {
+                return Err(CqlError::invalid(format!("SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was {k}")));
+            }
+            let column_type = self.table.columns[*column].column_type.clone();
+            let bytes = bound.eval_required(query, &column_type, &self.table.columns[*column].name)?;
+            let vector = crate::index::manager::floats(&bytes).ok_or_else(|| CqlError::invalid("Invalid vector literal"))?;
+            let rows = self.ann_rows(services, index, vector, k as usize, now_s).await?;
+            return self.render(rows, bound, limit, None);
+        }
         if let Some((index, filter)) = &self.index_scan {
             let rows = self.index_rows(services, bound, index, *filter, now_s).await?;
             let mut kept = Vec::new();
@@ -978,6 +1029,40 @@ impl SelectPlan {
         };
         rows.sort_by_key(|row| token(row));
         Ok(rows)
+    }
+
+    /// The `k` rows nearest to `vector` over all shards, best first.
+    async fn ann_rows(&self, services: &Rc<ShardServices>, index: &str, vector: Vec<f32>, k: usize, now_s: i64) -> CqlResult<Vec<CqlRow>> {
+        let mut scored: Vec<(f32, CqlRow)> = Vec::new();
+        for shard in 0..services.sharder.nr_shards() {
+            let (table, index, vector) = (self.table.clone(), index.to_owned(), vector.clone());
+            let found = services
+                .mesh
+                .call(shard, move |ctx| async move {
+                    let services = ShardServices::from_context(ctx)?;
+                    let hits = services.indexes.ann(table.storage_id, &index, &vector, k)?;
+                    let mut rows = Vec::new();
+                    for ((key, clustering), score) in hits {
+                        let token = token_of_key(&key).0;
+                        let slices = if clustering.is_empty() { Vec::new() } else { vec![ClusteringSlice::exact(clustering)] };
+                        let command = ReadCommand { slices, ..ReadCommand::single_partition(table.storage_id, key, token, now_s) };
+                        let result = services.data.read(&command).await?;
+                        let mut decoded = Vec::new();
+                        for partition in &result.partitions {
+                            decode_partition(&table, partition, now_s, &mut decoded);
+                        }
+                        // A deleted or overwritten row is gone or rescored below.
+                        rows.extend(decoded.into_iter().map(|row| (score, row)));
+                    }
+                    Ok::<Vec<(f32, CqlRow)>, CqlError>(rows)
+                })
+                .await
+                .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
+            scored.extend(found);
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(k);
+        Ok(scored.into_iter().map(|(_, row)| row).collect())
     }
 
     async fn read(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sibyl_protocol::types::{ColumnType, CqlValue};
 
+use super::BindSpecs;
 use super::bind::Bound;
 use crate::cql3::ast::{Selection, Selector, Term, WriteTimeKind};
 use crate::cql3::functions::{
@@ -65,7 +66,7 @@ fn column(table: &TableMetadata, name: &str) -> CqlResult<usize> {
 }
 
 /// Compiles one selector; returns (default name, type, expression).
-fn compile(table: &TableMetadata, selector: &Selector) -> CqlResult<(String, ColumnType, Expr)> {
+fn compile(table: &TableMetadata, selector: &Selector, binds: &mut BindSpecs) -> CqlResult<(String, ColumnType, Expr)> {
     Ok(match selector {
         Selector::Column(name) => {
             let i = column(table, name)?;
@@ -94,7 +95,7 @@ fn compile(table: &TableMetadata, selector: &Selector) -> CqlResult<(String, Col
             ("count".to_owned(), ColumnType::Bigint, Expr::Aggregate(aggregate, Vec::new()))
         }
         Selector::Cast { selector, target } => {
-            let (name, from, expr) = compile(table, selector)?;
+            let (name, from, expr) = compile(table, selector, binds)?;
             let to = target.to_column_type();
             let function = Arc::new(cast_function(&from, &to, &name)?);
             (format!("cast({name} as {})", to.cql_name()), to, Expr::Function(function, vec![expr]))
@@ -115,9 +116,14 @@ fn compile(table: &TableMetadata, selector: &Selector) -> CqlResult<(String, Col
                 }
                 return Ok((format!("system.token({})", given.join(", ")), ColumnType::Bigint, Expr::Token));
             }
+            // Literal and bind marker arguments take the type of the
+            // parameter they are passed to, once the function is resolved.
             let mut compiled = Vec::new();
             for argument in arguments {
-                compiled.push(compile(table, argument)?);
+                compiled.push(match argument {
+                    Selector::Term(term) => (term.to_string(), ColumnType::Blob, Expr::Constant(term.clone(), ColumnType::Blob)),
+                    other => compile(table, other, binds)?,
+                });
             }
             let names: Vec<String> = compiled.iter().map(|(n, _, _)| n.clone()).collect();
             let display = format!("system.{short}({})", names.join(", "));
@@ -137,11 +143,18 @@ fn compile(table: &TableMetadata, selector: &Selector) -> CqlResult<(String, Col
                 })
                 .collect();
             let function = resolve_selector_function(name, &specs)?;
+            let function_name = function.name().to_owned();
             let args = compiled
                 .into_iter()
                 .zip(function.arg_types())
-                .map(|((_, _, expr), parameter)| match expr {
-                    Expr::Constant(term, _) => Expr::Constant(term, parameter.clone()),
+                .enumerate()
+                .map(|(i, ((_, _, expr), parameter))| match expr {
+                    Expr::Constant(term, _) => {
+                        if let Term::BindMarker(marker) = &term {
+                            binds.set(marker.index, table, &format!("arg{i}({function_name})"), parameter.clone());
+                        }
+                        Expr::Constant(term, parameter.clone())
+                    }
                     other => other,
                 })
                 .collect();
@@ -152,7 +165,7 @@ fn compile(table: &TableMetadata, selector: &Selector) -> CqlResult<(String, Col
 }
 
 impl SelectionPlan {
-    pub fn prepare(table: &TableMetadata, selection: &Selection, distinct: bool, json: bool) -> CqlResult<Self> {
+    pub fn prepare(table: &TableMetadata, selection: &Selection, distinct: bool, json: bool, binds: &mut BindSpecs) -> CqlResult<Self> {
         let outputs: Vec<Output> = match selection {
             Selection::Wildcard => table
                 .columns
@@ -164,7 +177,7 @@ impl SelectionPlan {
             Selection::Items(items) => items
                 .iter()
                 .map(|item| {
-                    let (name, column_type, expr) = compile(table, &item.selector)?;
+                    let (name, column_type, expr) = compile(table, &item.selector, binds)?;
                     Ok(Output { name: item.alias.clone().unwrap_or(name), column_type, expr })
                 })
                 .collect::<CqlResult<_>>()?,
