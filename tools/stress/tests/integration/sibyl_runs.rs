@@ -100,8 +100,6 @@ async fn user_profiles_against_sibyl() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs `compression = {}` (compression off, as cassandra-stress sends it) in the server: \
-            sibyl answers 0x2300 \"Missing sub-option 'class' for the 'compression' option.\""]
 async fn default_schema_creates_standard1() {
     let target = Target::sibyl();
     let (summary, out) = target.run("write n=100 no-warmup -rate threads=4").await;
