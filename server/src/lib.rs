@@ -12,7 +12,7 @@ pub mod dht;
 pub mod index;
 pub mod node;
 pub mod replica;
-pub mod service;
 pub mod schema;
+pub mod service;
 pub mod shard;
 pub mod transport;

@@ -15,9 +15,9 @@ use sibyl_protocol::response::{Prepared, PreparedMetadata, ResultBody};
 use super::ast::Statement;
 use super::functions::TimeuuidGenerator;
 use super::parser;
-use super::trace::Trace;
 use super::statements::bind::Bound;
 use super::statements::{Plan, PreparedStatement, prepare};
+use super::trace::Trace;
 use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestContext};
 use crate::dht::murmur3_x64_128;
 use crate::service::ShardServices;
@@ -38,13 +38,22 @@ fn mutation_size(mutation: &sibyl_storage::mutation::Mutation) -> usize {
             .values()
             .map(|data| match data {
                 ColumnData::Simple(cell) => cell_size(&cell.value),
-                ColumnData::Complex(complex) => complex.cells.iter().map(|(p, c)| p.len() + cell_size(&c.value)).sum(),
+                ColumnData::Complex(complex) => complex
+                    .cells
+                    .iter()
+                    .map(|(p, c)| p.len() + cell_size(&c.value))
+                    .sum(),
             })
             .sum()
     };
     mutation.update.key.len()
         + row_size(&mutation.update.static_row)
-        + mutation.update.rows.iter().map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r)).sum::<usize>()
+        + mutation
+            .update
+            .rows
+            .iter()
+            .map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r))
+            .sum::<usize>()
 }
 
 /// Prepared statements kept per shard.
@@ -252,7 +261,16 @@ impl CqlProcessor {
     ) -> ProcessorResponse {
         let Some(trace) = trace else { return response };
         let session_id = trace.session_id;
-        match trace.finish(&self.services, &self.timeuuids, ctx.client.peer.ip(), request, parameters).await {
+        match trace
+            .finish(
+                &self.services,
+                &self.timeuuids,
+                ctx.client.peer.ip(),
+                request,
+                parameters,
+            )
+            .await
+        {
             Ok(()) => response.tracing_id = Some(session_id),
             Err(e) => tracing::warn!("could not record trace session: {e}"),
         }
@@ -284,7 +302,12 @@ impl CqlProcessor {
         );
     }
 
-    async fn batch_inner(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>, warnings: &mut Vec<String>) -> CqlResult<ResultBody> {
+    async fn batch_inner(
+        &self,
+        ctx: &RequestContext<'_>,
+        batch: &Batch<'_>,
+        warnings: &mut Vec<String>,
+    ) -> CqlResult<ResultBody> {
         let keyspace = Self::keyspace(ctx, batch.keyspace);
         let timestamp = batch.timestamp.unwrap_or_else(ShardServices::now_us);
         // Build every mutation first: a bad statement fails the whole batch.
@@ -320,14 +343,18 @@ impl CqlProcessor {
             };
             let bound = Bound::new(values, &prepared.bind_names, now_ms(), &self.timeuuids)?;
             if plan.is_conditional() {
-                return Err(CqlError::invalid("Conditional batches are not supported yet"));
+                return Err(CqlError::invalid(
+                    "Conditional batches are not supported yet",
+                ));
             }
             if plan.table.is_counter() != (batch.batch_type == BatchType::Counter) {
-                return Err(CqlError::invalid(if batch.batch_type == BatchType::Counter {
-                    "Only counter mutations are allowed in COUNTER batches"
-                } else {
-                    "Counter and non-counter mutations cannot exist in the same batch"
-                }));
+                return Err(CqlError::invalid(
+                    if batch.batch_type == BatchType::Counter {
+                        "Only counter mutations are allowed in COUNTER batches"
+                    } else {
+                        "Counter and non-counter mutations cannot exist in the same batch"
+                    },
+                ));
             }
             if plan.table.is_counter() {
                 // Counter increments are read-modify-writes on the owner.
@@ -341,7 +368,10 @@ impl CqlProcessor {
         // Cassandra warns above batch_size_warn_threshold (5 KiB of mutations).
         let size: usize = work.iter().map(|(_, m)| mutation_size(m)).sum();
         if size > BATCH_SIZE_WARN_BYTES {
-            let mut tables: Vec<String> = work.iter().map(|(p, _)| format!("{}.{}", p.table.keyspace, p.table.name)).collect();
+            let mut tables: Vec<String> = work
+                .iter()
+                .map(|(p, _)| format!("{}.{}", p.table.keyspace, p.table.name))
+                .collect();
             tables.sort();
             tables.dedup();
             warnings.push(format!(
@@ -378,18 +408,25 @@ impl QueryProcessor for CqlProcessor {
             let statement = self.prepare_text(query.query, keyspace.as_deref())?;
             if let Some(trace) = &mut trace {
                 trace.event("Preparing statement");
-                trace.event(format!("Executing statement with consistency {}", query.params.consistency));
+                trace.event(format!(
+                    "Executing statement with consistency {}",
+                    query.params.consistency
+                ));
             }
             self.run(&statement, &query.params, &mut warnings).await
         }
         .await;
         let parameters = vec![
             ("query".to_owned(), query.query.to_owned()),
-            ("consistency_level".to_owned(), query.params.consistency.name().to_owned()),
+            (
+                "consistency_level".to_owned(),
+                query.params.consistency.name().to_owned(),
+            ),
         ];
         let mut response = respond(result);
         response.warnings = warnings;
-        self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, response).await
+        self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, response)
+            .await
     }
 
     async fn prepare(
@@ -429,30 +466,56 @@ impl QueryProcessor for CqlProcessor {
             let statement = self.cached(execute.id)?;
             if let Some(trace) = &mut trace {
                 text = self.statement_text(execute.id).unwrap_or_default();
-                trace.event(format!("Executing prepared statement with consistency {}", execute.params.consistency));
+                trace.event(format!(
+                    "Executing prepared statement with consistency {}",
+                    execute.params.consistency
+                ));
             }
             self.run(&statement, &execute.params, &mut warnings).await
         }
         .await;
         let parameters = vec![
             ("query".to_owned(), text),
-            ("consistency_level".to_owned(), execute.params.consistency.name().to_owned()),
+            (
+                "consistency_level".to_owned(),
+                execute.params.consistency.name().to_owned(),
+            ),
         ];
         let mut response = respond(result);
         response.warnings = warnings;
-        self.finish_trace(trace, ctx, "Execute CQL3 prepared query", parameters, response).await
+        self.finish_trace(
+            trace,
+            ctx,
+            "Execute CQL3 prepared query",
+            parameters,
+            response,
+        )
+        .await
     }
 
     async fn batch(&self, ctx: &RequestContext<'_>, batch: &Batch<'_>) -> ProcessorResponse {
         let mut trace = self.begin_trace(ctx);
         if let Some(trace) = &mut trace {
-            trace.event(format!("Executing batch of {} statements", batch.statements.len()));
+            trace.event(format!(
+                "Executing batch of {} statements",
+                batch.statements.len()
+            ));
         }
         let mut warnings = Vec::new();
         let result = self.batch_inner(ctx, batch, &mut warnings).await;
-        let parameters = vec![("consistency_level".to_owned(), batch.consistency.name().to_owned())];
+        let parameters = vec![(
+            "consistency_level".to_owned(),
+            batch.consistency.name().to_owned(),
+        )];
         let mut response = respond(result);
         response.warnings = warnings;
-        self.finish_trace(trace, ctx, "Execute batch of CQL3 queries", parameters, response).await
+        self.finish_trace(
+            trace,
+            ctx,
+            "Execute batch of CQL3 queries",
+            parameters,
+            response,
+        )
+        .await
     }
 }

@@ -13,7 +13,7 @@ use super::functions::TimeuuidGenerator;
 use super::writes::{PartitionWriter, WriteOptions};
 use super::{CqlError, CqlResult};
 use crate::schema::system::SYSTEM_TRACES;
-use crate::service::{proxy, ShardServices};
+use crate::service::{ShardServices, proxy};
 
 /// Seconds traces live (Cassandra's `tracetype_query_ttl`).
 const TRACE_TTL_S: u32 = 86_400;
@@ -29,13 +29,22 @@ pub struct Trace {
 
 impl Trace {
     pub fn begin(timeuuids: &TimeuuidGenerator, now_ms: i64) -> Self {
-        Self { session_id: timeuuids.next(now_ms), started: Instant::now(), started_ms: now_ms, events: Vec::new() }
+        Self {
+            session_id: timeuuids.next(now_ms),
+            started: Instant::now(),
+            started_ms: now_ms,
+            events: Vec::new(),
+        }
     }
 
     /// Records an activity with the microseconds elapsed since the start.
     pub fn event(&mut self, activity: impl Into<String>) {
         let elapsed_us = self.started.elapsed().as_micros().min(i32::MAX as u128) as i32;
-        self.events.push((self.started_ms + i64::from(elapsed_us) / 1000, activity.into(), elapsed_us));
+        self.events.push((
+            self.started_ms + i64::from(elapsed_us) / 1000,
+            activity.into(),
+            elapsed_us,
+        ));
     }
 
     /// Writes the session and its events to `system_traces`.
@@ -51,11 +60,18 @@ impl Trace {
         let duration_us = self.started.elapsed().as_micros().min(i32::MAX as u128) as i32;
         let schema = services.schema();
         let table = |name: &str| {
-            schema.table(SYSTEM_TRACES, name).cloned().ok_or_else(|| CqlError::server(format!("no {SYSTEM_TRACES}.{name}")))
+            schema
+                .table(SYSTEM_TRACES, name)
+                .cloned()
+                .ok_or_else(|| CqlError::server(format!("no {SYSTEM_TRACES}.{name}")))
         };
         let (sessions, events) = (table("sessions")?, table("events")?);
         let now_s = self.started_ms / 1000;
-        let options = WriteOptions { timestamp_us: ShardServices::now_us(), ttl_s: TRACE_TTL_S, now_s };
+        let options = WriteOptions {
+            timestamp_us: ShardServices::now_us(),
+            ttl_s: TRACE_TTL_S,
+            now_s,
+        };
         let id = CqlValue::Uuid(self.session_id).to_bytes();
         let thread = format!("shard-{}", services.shard);
         let mut writer = PartitionWriter::new(&events, &[&id], options, services.shard as u16);
@@ -75,7 +91,12 @@ impl Trace {
         }
         proxy::apply(services, &events, writer.into_mutation()).await?;
         let mut writer = PartitionWriter::new(&sessions, &[&id], options, services.shard as u16);
-        let parameters = CqlValue::Map(parameters.into_iter().map(|(k, v)| (CqlValue::Text(k), CqlValue::Text(v))).collect());
+        let parameters = CqlValue::Map(
+            parameters
+                .into_iter()
+                .map(|(k, v)| (CqlValue::Text(k), CqlValue::Text(v)))
+                .collect(),
+        );
         for (column, value) in [
             ("client", CqlValue::Inet(client)),
             ("command", CqlValue::Text("QUERY".into())),

@@ -29,7 +29,10 @@ const VECTOR_EF_CONSTRUCTION: usize = 100;
 #[derive(Debug)]
 enum LocalIndex {
     Values(ValueIndex),
-    Vector { column_id: u32, graph: Box<HnswIndex<RowKey>> },
+    Vector {
+        column_id: u32,
+        graph: Box<HnswIndex<RowKey>>,
+    },
 }
 
 impl LocalIndex {
@@ -37,7 +40,11 @@ impl LocalIndex {
         match self {
             LocalIndex::Values(index) => index.index_row(key, row),
             LocalIndex::Vector { column_id, graph } => {
-                let Some(sibyl_storage::mutation::ColumnData::Simple(cell)) = row.columns.get(column_id) else { return };
+                let Some(sibyl_storage::mutation::ColumnData::Simple(cell)) =
+                    row.columns.get(column_id)
+                else {
+                    return;
+                };
                 if cell.is_tombstone() {
                     graph.remove(key);
                     return;
@@ -62,7 +69,12 @@ pub fn floats(bytes: &[u8]) -> Option<Vec<f32>> {
     if bytes.len() % 4 != 0 {
         return None;
     }
-    Some(bytes.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
 }
 
 #[derive(Default)]
@@ -133,10 +145,20 @@ impl IndexManager {
                         .unwrap_or(Similarity::Cosine);
                     LocalIndex::Vector {
                         column_id: column.id,
-                        graph: Box::new(HnswIndex::new(*dimension as usize, similarity, VECTOR_MAX_CONNECTIONS, VECTOR_EF_CONSTRUCTION)),
+                        graph: Box::new(HnswIndex::new(
+                            *dimension as usize,
+                            similarity,
+                            VECTOR_MAX_CONNECTIONS,
+                            VECTOR_EF_CONSTRUCTION,
+                        )),
                     }
                 }
-                _ => LocalIndex::Values(ValueIndex::new(column.id, &column.column_type, column.multi_cell, target)),
+                _ => LocalIndex::Values(ValueIndex::new(
+                    column.id,
+                    &column.column_type,
+                    column.multi_cell,
+                    target,
+                )),
             };
             let now_s = crate::service::ShardServices::now_us() / 1_000_000;
             let mut command = ReadCommand {
@@ -188,19 +210,31 @@ impl IndexManager {
         let indexes = self.indexes.borrow();
         match indexes.get(&(table_id, name.to_owned())) {
             Some(LocalIndex::Values(index)) => Ok(index.lookup(operator, value)),
-            Some(LocalIndex::Vector { .. }) => Err(CqlError::invalid(format!("Index {name} is a vector index: use ORDER BY ... ANN OF"))),
-            None => Err(CqlError::invalid(format!("Index {name} is not built on this node yet"))),
+            Some(LocalIndex::Vector { .. }) => Err(CqlError::invalid(format!(
+                "Index {name} is a vector index: use ORDER BY ... ANN OF"
+            ))),
+            None => Err(CqlError::invalid(format!(
+                "Index {name} is not built on this node yet"
+            ))),
         }
     }
 
     /// This shard's `k` rows nearest to `query` by vector index `name`, best first.
-    pub fn ann(&self, table_id: u64, name: &str, query: &[f32], k: usize) -> CqlResult<Vec<(RowKey, f32)>> {
+    pub fn ann(
+        &self,
+        table_id: u64,
+        name: &str,
+        query: &[f32],
+        k: usize,
+    ) -> CqlResult<Vec<(RowKey, f32)>> {
         let indexes = self.indexes.borrow();
         match indexes.get(&(table_id, name.to_owned())) {
-            Some(LocalIndex::Vector { graph, .. }) => {
-                graph.search(query, k, k.max(64)).map_err(|e| CqlError::invalid(e.to_string()))
-            }
-            _ => Err(CqlError::invalid(format!("Index {name} is not a vector index"))),
+            Some(LocalIndex::Vector { graph, .. }) => graph
+                .search(query, k, k.max(64))
+                .map_err(|e| CqlError::invalid(e.to_string())),
+            _ => Err(CqlError::invalid(format!(
+                "Index {name} is not a vector index"
+            ))),
         }
     }
 }

@@ -5,5 +5,5 @@ pub mod manager;
 pub mod secondary;
 pub mod similarity;
 
-pub use manager::{index_column, IndexManager};
+pub use manager::{IndexManager, index_column};
 pub use secondary::{RowKey, Target};

@@ -400,7 +400,8 @@ mod tests {
             p.compaction["class"],
             "org.apache.cassandra.db.compaction.LeveledCompactionStrategy"
         );
-        p.apply(&[("compression".into(), OptionValue::Map(BTreeMap::new()))]).expect("empty map disables");
+        p.apply(&[("compression".into(), OptionValue::Map(BTreeMap::new()))])
+            .expect("empty map disables");
         assert_eq!(p.compression, string_map(&[("enabled", "false")]));
         let bad = OptionValue::Map(string_map(&[("class", "Bogus")]));
         assert!(matches!(

@@ -21,7 +21,9 @@ pub struct PartitionLocks {
 
 impl std::fmt::Debug for PartitionLocks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PartitionLocks").field("held", &self.locks.borrow().len()).finish()
+        f.debug_struct("PartitionLocks")
+            .field("held", &self.locks.borrow().len())
+            .finish()
     }
 }
 
@@ -39,14 +41,20 @@ impl PartitionLocks {
         let key = (table_id, key.to_vec());
         let semaphore = {
             let mut locks = self.locks.borrow_mut();
-            let entry = locks.entry(key.clone()).or_insert_with(|| (Rc::new(Semaphore::new(1)), 0));
+            let entry = locks
+                .entry(key.clone())
+                .or_insert_with(|| (Rc::new(Semaphore::new(1)), 0));
             entry.1 += 1;
             entry.0.clone()
         };
         // A closed semaphore is impossible here (nobody closes it); acquiring
         // then only fails if it were, in which case we proceed unlocked.
         if let Ok(()) = semaphore.acquire(1).await {}
-        PartitionGuard { locks: self, key, semaphore }
+        PartitionGuard {
+            locks: self,
+            key,
+            semaphore,
+        }
     }
 }
 

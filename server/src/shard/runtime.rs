@@ -97,12 +97,21 @@ impl StopSignal {
         }
         impl Drop for Slot<'_> {
             fn drop(&mut self) {
-                if let Some(slot) = self.index.and_then(|i| self.signal.waiters.borrow_mut().get_mut(i).map(Option::take)) {
+                if let Some(slot) = self.index.and_then(|i| {
+                    self.signal
+                        .waiters
+                        .borrow_mut()
+                        .get_mut(i)
+                        .map(Option::take)
+                }) {
                     drop(slot);
                 }
             }
         }
-        let mut slot = Slot { signal: self, index: None };
+        let mut slot = Slot {
+            signal: self,
+            index: None,
+        };
         poll_fn(|cx| {
             if self.stopped.get() {
                 return Poll::Ready(());
@@ -146,7 +155,11 @@ mod tests {
         for _ in 0..100_000 {
             assert!(matches!(wait.as_mut().poll(&mut cx), Poll::Pending));
         }
-        assert_eq!(stop.waiters.borrow().len(), 1, "a regression of the waker refcount overflow");
+        assert_eq!(
+            stop.waiters.borrow().len(),
+            1,
+            "a regression of the waker refcount overflow"
+        );
         {
             let mut other = pin!(stop.wait());
             assert!(matches!(other.as_mut().poll(&mut cx), Poll::Pending));

@@ -57,7 +57,12 @@ impl<'a> Bound<'a> {
                 values.len()
             )));
         }
-        Ok(Self { values, now_ms, timeuuids, warnings: std::cell::RefCell::new(Vec::new()) })
+        Ok(Self {
+            values,
+            now_ms,
+            timeuuids,
+            warnings: std::cell::RefCell::new(Vec::new()),
+        })
     }
 
     pub fn eval(&self, term: &Term, target: &ColumnType, receiver: &str) -> CqlResult<TermValue> {

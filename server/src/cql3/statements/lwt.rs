@@ -18,7 +18,7 @@ use sibyl_storage::mutation::{
 use sibyl_storage::query::ReadCommand;
 
 use crate::cql3::ast::Operator;
-use crate::cql3::rows::{decode_partition, CqlRow};
+use crate::cql3::rows::{CqlRow, decode_partition};
 use crate::cql3::values::compare_values;
 use crate::cql3::writes::{collection_elements, udt_fields};
 use crate::cql3::{CqlError, CqlResult};
@@ -62,7 +62,12 @@ pub struct Target {
     pub clustering: Vec<Vec<u8>>,
 }
 
-fn current_row(table: &TableMetadata, target: &Target, result: &sibyl_storage::query::ReadResult, now_s: i64) -> Option<CqlRow> {
+fn current_row(
+    table: &TableMetadata,
+    target: &Target,
+    result: &sibyl_storage::query::ReadResult,
+    now_s: i64,
+) -> Option<CqlRow> {
     let mut rows = Vec::new();
     for partition in &result.partitions {
         decode_partition(table, partition, now_s, &mut rows);
@@ -75,28 +80,49 @@ fn current_row(table: &TableMetadata, target: &Target, result: &sibyl_storage::q
         .map(|(i, _)| i)
         .collect();
     rows.into_iter().find(|row| {
-        clustering_indexes.iter().zip(&target.clustering).all(|(i, v)| row.values.get(*i).and_then(Option::as_ref) == Some(v))
+        clustering_indexes
+            .iter()
+            .zip(&target.clustering)
+            .all(|(i, v)| row.values.get(*i).and_then(Option::as_ref) == Some(v))
     })
 }
 
-fn extract(table: &TableMetadata, row: Option<&CqlRow>, condition: &CheckedCondition) -> CqlResult<Option<Vec<u8>>> {
-    let Some(bytes) = row.and_then(|r| r.values.get(condition.column)).and_then(Option::as_ref) else {
+fn extract(
+    table: &TableMetadata,
+    row: Option<&CqlRow>,
+    condition: &CheckedCondition,
+) -> CqlResult<Option<Vec<u8>>> {
+    let Some(bytes) = row
+        .and_then(|r| r.values.get(condition.column))
+        .and_then(Option::as_ref)
+    else {
         return Ok(None);
     };
     let column = &table.columns[condition.column];
     Ok(match &condition.element {
         Element::Whole => Some(bytes.clone()),
         Element::MapKey(key) => {
-            let ColumnType::Map(key_type, _) = &column.column_type else { return Ok(None) };
+            let ColumnType::Map(key_type, _) = &column.column_type else {
+                return Ok(None);
+            };
             let elements = collection_elements(bytes)?;
             elements
                 .chunks(2)
-                .find(|pair| pair.first().is_some_and(|k| compare_values(key_type, k, key) == Ordering::Equal))
+                .find(|pair| {
+                    pair.first()
+                        .is_some_and(|k| compare_values(key_type, k, key) == Ordering::Equal)
+                })
                 .and_then(|pair| pair.get(1))
                 .map(|v| v.to_vec())
         }
-        Element::ListIndex(i) => collection_elements(bytes)?.get(*i as usize).map(|v| v.to_vec()),
-        Element::Field(i) => udt_fields(bytes)?.get(*i).copied().flatten().map(<[u8]>::to_vec),
+        Element::ListIndex(i) => collection_elements(bytes)?
+            .get(*i as usize)
+            .map(|v| v.to_vec()),
+        Element::Field(i) => udt_fields(bytes)?
+            .get(*i)
+            .copied()
+            .flatten()
+            .map(<[u8]>::to_vec),
     })
 }
 
@@ -108,17 +134,32 @@ fn holds(current: Option<&[u8]>, condition: &CheckedCondition) -> bool {
         _ => None,
     };
     match condition.operator {
-        Operator::Equal => condition.expected.first().is_some_and(|e| cmp(e) == Some(Ordering::Equal)),
-        Operator::NotEqual => condition.expected.first().is_some_and(|e| cmp(e) != Some(Ordering::Equal)),
-        Operator::In => condition.expected.iter().any(|e| cmp(e) == Some(Ordering::Equal)),
-        Operator::LessThan => condition.expected.first().is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Less)),
-        Operator::LessThanOrEqual => {
-            condition.expected.first().is_some_and(|e| e.is_some() && matches!(cmp(e), Some(Ordering::Less | Ordering::Equal)))
-        }
-        Operator::GreaterThan => condition.expected.first().is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Greater)),
-        Operator::GreaterThanOrEqual => {
-            condition.expected.first().is_some_and(|e| e.is_some() && matches!(cmp(e), Some(Ordering::Greater | Ordering::Equal)))
-        }
+        Operator::Equal => condition
+            .expected
+            .first()
+            .is_some_and(|e| cmp(e) == Some(Ordering::Equal)),
+        Operator::NotEqual => condition
+            .expected
+            .first()
+            .is_some_and(|e| cmp(e) != Some(Ordering::Equal)),
+        Operator::In => condition
+            .expected
+            .iter()
+            .any(|e| cmp(e) == Some(Ordering::Equal)),
+        Operator::LessThan => condition
+            .expected
+            .first()
+            .is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Less)),
+        Operator::LessThanOrEqual => condition.expected.first().is_some_and(|e| {
+            e.is_some() && matches!(cmp(e), Some(Ordering::Less | Ordering::Equal))
+        }),
+        Operator::GreaterThan => condition
+            .expected
+            .first()
+            .is_some_and(|e| e.is_some() && cmp(e) == Some(Ordering::Greater)),
+        Operator::GreaterThanOrEqual => condition.expected.first().is_some_and(|e| {
+            e.is_some() && matches!(cmp(e), Some(Ordering::Greater | Ordering::Equal))
+        }),
         _ => false,
     }
 }
@@ -138,10 +179,22 @@ pub async fn apply_conditional(
         .mesh
         .call(owner, move |ctx| async move {
             let services = ShardServices::from_context(ctx)?;
-            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
+            let _guard = services
+                .partition_locks
+                .lock(table.storage_id, &target.key)
+                .await;
             let command = ReadCommand {
-                slices: if target.clustering.is_empty() { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
-                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+                slices: if target.clustering.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![ClusteringSlice::exact(target.clustering.clone())]
+                },
+                ..ReadCommand::single_partition(
+                    table.storage_id,
+                    target.key.clone(),
+                    target.token,
+                    now_s,
+                )
             };
             let result = services.data.read(&command).await?;
             let row = current_row(&table, &target, &result, now_s);
@@ -183,10 +236,22 @@ pub async fn apply_counters(
         .call(owner, move |ctx| async move {
             let services = ShardServices::from_context(ctx)?;
             let origin = services.counter_origin();
-            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
+            let _guard = services
+                .partition_locks
+                .lock(table.storage_id, &target.key)
+                .await;
             let command = ReadCommand {
-                slices: if target.clustering.is_empty() || static_row { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
-                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+                slices: if target.clustering.is_empty() || static_row {
+                    Vec::new()
+                } else {
+                    vec![ClusteringSlice::exact(target.clustering.clone())]
+                },
+                ..ReadCommand::single_partition(
+                    table.storage_id,
+                    target.key.clone(),
+                    target.token,
+                    now_s,
+                )
             };
             let result = services.data.read(&command).await?;
             let existing = |id: u32| -> Option<CounterContext> {
@@ -194,20 +259,33 @@ pub async fn apply_counters(
                 let row = if static_row {
                     partition.static_row.as_ref()?
                 } else {
-                    &partition.rows.iter().find(|r| r.clustering == target.clustering)?.row
+                    &partition
+                        .rows
+                        .iter()
+                        .find(|r| r.clustering == target.clustering)?
+                        .row
                 };
                 match row.columns.get(&id)? {
-                    ColumnData::Simple(Cell { value: CellValue::Counter(ctx), .. }) => Some(ctx.clone()),
+                    ColumnData::Simple(Cell {
+                        value: CellValue::Counter(ctx),
+                        ..
+                    }) => Some(ctx.clone()),
                     _ => None,
                 }
             };
             let mut row = Row::default();
             for (id, delta) in deltas {
                 let (clock, value) = existing(id)
-                    .and_then(|ctx| ctx.shards.iter().find(|s| s.origin == origin).map(|s| (s.clock, s.value)))
+                    .and_then(|ctx| {
+                        ctx.shards
+                            .iter()
+                            .find(|s| s.origin == origin)
+                            .map(|s| (s.clock, s.value))
+                    })
                     .unwrap_or((0, 0));
                 let context = CounterContext::single(origin, clock + 1, value.wrapping_add(delta));
-                row.columns.insert(id, ColumnData::Simple(Cell::counter(timestamp_us, context)));
+                row.columns
+                    .insert(id, ColumnData::Simple(Cell::counter(timestamp_us, context)));
             }
             let mut update = PartitionUpdate::new(target.key.clone(), target.token);
             if static_row {
@@ -215,7 +293,9 @@ pub async fn apply_counters(
             } else {
                 update.rows.push((target.clustering.clone(), row));
             }
-            services.write(&Mutation::new(table.storage_id, update)).await
+            services
+                .write(&Mutation::new(table.storage_id, update))
+                .await
         })
         .await
         .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?
@@ -234,7 +314,10 @@ pub enum ListOp {
 
 /// Applies index- and value-based list operations to one list column on the
 /// owning shard, reading the list's element paths under the partition lock.
-#[expect(clippy::too_many_arguments, reason = "the row, the column and the write's clock")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the row, the column and the write's clock"
+)]
 pub async fn apply_list_ops(
     services: &Rc<ShardServices>,
     table: Arc<TableMetadata>,
@@ -250,44 +333,86 @@ pub async fn apply_list_ops(
         .mesh
         .call(owner, move |ctx| async move {
             let services = ShardServices::from_context(ctx)?;
-            let _guard = services.partition_locks.lock(table.storage_id, &target.key).await;
-            let column = table.columns.get(column_index).ok_or_else(|| CqlError::server("list column vanished"))?;
+            let _guard = services
+                .partition_locks
+                .lock(table.storage_id, &target.key)
+                .await;
+            let column = table
+                .columns
+                .get(column_index)
+                .ok_or_else(|| CqlError::server("list column vanished"))?;
             let element_type = match &column.column_type {
                 ColumnType::List(e) => (**e).clone(),
                 _ => return Err(CqlError::server("not a list")),
             };
             let is_static = column.kind == crate::schema::ColumnKind::Static;
             let command = ReadCommand {
-                slices: if target.clustering.is_empty() || is_static { Vec::new() } else { vec![ClusteringSlice::exact(target.clustering.clone())] },
-                ..ReadCommand::single_partition(table.storage_id, target.key.clone(), target.token, now_s)
+                slices: if target.clustering.is_empty() || is_static {
+                    Vec::new()
+                } else {
+                    vec![ClusteringSlice::exact(target.clustering.clone())]
+                },
+                ..ReadCommand::single_partition(
+                    table.storage_id,
+                    target.key.clone(),
+                    target.token,
+                    now_s,
+                )
             };
             let result = services.data.read(&command).await?;
             let cells: Vec<(Vec<u8>, Vec<u8>)> = result
                 .partitions
                 .first()
-                .and_then(|p| if is_static { p.static_row.as_ref() } else { p.rows.iter().find(|r| r.clustering == target.clustering).map(|r| &r.row) })
+                .and_then(|p| {
+                    if is_static {
+                        p.static_row.as_ref()
+                    } else {
+                        p.rows
+                            .iter()
+                            .find(|r| r.clustering == target.clustering)
+                            .map(|r| &r.row)
+                    }
+                })
                 .and_then(|row| row.columns.get(&column.id))
                 .map(|data| match data {
                     ColumnData::Complex(complex) => complex
                         .cells
                         .iter()
                         .filter(|(_, c)| c.is_live(now_s))
-                        .filter_map(|(p, c)| if let CellValue::Bytes(v) = &c.value { Some((p.clone(), v.clone())) } else { None })
+                        .filter_map(|(p, c)| {
+                            if let CellValue::Bytes(v) = &c.value {
+                                Some((p.clone(), v.clone()))
+                            } else {
+                                None
+                            }
+                        })
                         .collect(),
                     ColumnData::Simple(_) => Vec::new(),
                 })
                 .unwrap_or_default();
             let mut complex = sibyl_storage::mutation::ComplexColumn::default();
             let cell = |value: Vec<u8>| {
-                if ttl_s > 0 { Cell::expiring(timestamp_us, ttl_s, now_s, value) } else { Cell::live(timestamp_us, value) }
+                if ttl_s > 0 {
+                    Cell::expiring(timestamp_us, ttl_s, now_s, value)
+                } else {
+                    Cell::live(timestamp_us, value)
+                }
             };
             let path_at = |i: i32| -> CqlResult<Vec<u8>> {
                 if cells.is_empty() {
-                    return Err(CqlError::invalid("Attempted to set an element on a list which is null"));
+                    return Err(CqlError::invalid(
+                        "Attempted to set an element on a list which is null",
+                    ));
                 }
-                cells.get(usize::try_from(i).unwrap_or(usize::MAX)).map(|(p, _)| p.clone()).ok_or_else(|| {
-                    CqlError::invalid(format!("List index {i} out of bound, list has size {}", cells.len()))
-                })
+                cells
+                    .get(usize::try_from(i).unwrap_or(usize::MAX))
+                    .map(|(p, _)| p.clone())
+                    .ok_or_else(|| {
+                        CqlError::invalid(format!(
+                            "List index {i} out of bound, list has size {}",
+                            cells.len()
+                        ))
+                    })
             };
             for op in ops {
                 match op {
@@ -295,12 +420,18 @@ pub async fn apply_list_ops(
                         complex.cells.insert(path_at(i)?, cell(value));
                     }
                     ListOp::Set(i, None) | ListOp::Delete(i) => {
-                        complex.cells.insert(path_at(i)?, Cell::tombstone(timestamp_us, now_s));
+                        complex
+                            .cells
+                            .insert(path_at(i)?, Cell::tombstone(timestamp_us, now_s));
                     }
                     ListOp::Remove(values) => {
                         for (path, current) in &cells {
-                            if values.iter().any(|v| compare_values(&element_type, v, current) == Ordering::Equal) {
-                                complex.cells.insert(path.clone(), Cell::tombstone(timestamp_us, now_s));
+                            if values.iter().any(|v| {
+                                compare_values(&element_type, v, current) == Ordering::Equal
+                            }) {
+                                complex
+                                    .cells
+                                    .insert(path.clone(), Cell::tombstone(timestamp_us, now_s));
                             }
                         }
                     }
@@ -314,7 +445,9 @@ pub async fn apply_list_ops(
             } else {
                 update.rows.push((target.clustering.clone(), row));
             }
-            services.write(&Mutation::new(table.storage_id, update)).await
+            services
+                .write(&Mutation::new(table.storage_id, update))
+                .await
         })
         .await
         .map_err(|_| CqlError::Overloaded(format!("shard {owner} is shutting down")))?

@@ -15,8 +15,9 @@ use super::bind::Bound;
 use super::lwt::ListOp;
 use super::{BindSpecs, resolve_table};
 use crate::cql3::ast::{
-    Assignment, Attributes, BatchKind, BatchStatement, ColumnCondition, Condition, ConditionTarget, DeleteTarget,
-    InsertBody, ModificationStatement, Operator, Relation, RelationTarget, RelationValue, Statement, Term,
+    Assignment, Attributes, BatchKind, BatchStatement, ColumnCondition, Condition, ConditionTarget,
+    DeleteTarget, InsertBody, ModificationStatement, Operator, Relation, RelationTarget,
+    RelationValue, Statement, Term,
 };
 use crate::cql3::values::TermValue;
 use crate::cql3::writes::{PartitionWriter, WriteOptions};
@@ -30,7 +31,10 @@ enum Action {
     Insert(Vec<(usize, Term)>),
     Update(Vec<Assignment>),
     /// INSERT JSON: every column comes from one JSON object.
-    InsertJson { value: Term, default_unset: bool },
+    InsertJson {
+        value: Term,
+        default_unset: bool,
+    },
     /// DELETE of whole rows, a range, or a partition.
     DeleteRows,
     DeleteColumns(Vec<DeleteTarget>),
@@ -100,9 +104,21 @@ impl ModifyPlan {
         binds: &mut BindSpecs,
     ) -> CqlResult<Self> {
         let (table_name, attributes, condition) = match statement {
-            ModificationStatement::Insert(s) => (&s.table, &s.attributes, s.if_not_exists.then_some(ConditionPlan::NotExists)),
-            ModificationStatement::Update(s) => (&s.table, &s.attributes, s.condition.as_ref().map(Self::condition_plan)),
-            ModificationStatement::Delete(s) => (&s.table, &s.attributes, s.condition.as_ref().map(Self::condition_plan)),
+            ModificationStatement::Insert(s) => (
+                &s.table,
+                &s.attributes,
+                s.if_not_exists.then_some(ConditionPlan::NotExists),
+            ),
+            ModificationStatement::Update(s) => (
+                &s.table,
+                &s.attributes,
+                s.condition.as_ref().map(Self::condition_plan),
+            ),
+            ModificationStatement::Delete(s) => (
+                &s.table,
+                &s.attributes,
+                s.condition.as_ref().map(Self::condition_plan),
+            ),
         };
         let table = resolve_table(schema, table_name, keyspace)?;
         let t = table.as_ref();
@@ -121,10 +137,14 @@ impl ModifyPlan {
             Self::condition_binds(t, conditions, binds)?;
         }
         if condition.is_some() && attributes.timestamp.is_some() {
-            return Err(CqlError::invalid("Cannot provide custom timestamp for conditional updates"));
+            return Err(CqlError::invalid(
+                "Cannot provide custom timestamp for conditional updates",
+            ));
         }
         if condition.is_some() && t.is_counter() {
-            return Err(CqlError::invalid("Conditional updates are not supported on counter tables"));
+            return Err(CqlError::invalid(
+                "Conditional updates are not supported on counter tables",
+            ));
         }
         if t.is_counter() && attributes.ttl.is_some() {
             return Err(CqlError::invalid("Cannot set the TTL on counter updates"));
@@ -143,9 +163,14 @@ impl ModifyPlan {
             ModificationStatement::Insert(insert) => {
                 let (columns, values) = match &insert.body {
                     InsertBody::Values { columns, values } => (columns, values),
-                    InsertBody::Json { value, default_unset } => {
+                    InsertBody::Json {
+                        value,
+                        default_unset,
+                    } => {
                         if t.is_counter() {
-                            return Err(CqlError::invalid("INSERT statements are not allowed on counter tables, use UPDATE instead"));
+                            return Err(CqlError::invalid(
+                                "INSERT statements are not allowed on counter tables, use UPDATE instead",
+                            ));
                         }
                         if let Some(m) = marker(value) {
                             binds.set(m, t, "[json]", ColumnType::Text);
@@ -156,7 +181,10 @@ impl ModifyPlan {
                             condition,
                             partition: Vec::new(),
                             clustering: Vec::new(),
-                            action: Action::InsertJson { value: value.clone(), default_unset: *default_unset },
+                            action: Action::InsertJson {
+                                value: value.clone(),
+                                default_unset: *default_unset,
+                            },
                             attributes: attributes.clone(),
                             pk_indexes: Vec::new(),
                         });
@@ -362,7 +390,9 @@ impl ModifyPlan {
         if condition.is_some()
             && (partition.iter().any(|v| v.len() > 1) || clustering.iter().any(|v| v.len() > 1))
         {
-            return Err(CqlError::invalid("IN on the partition key is not supported with conditional updates"));
+            return Err(CqlError::invalid(
+                "IN on the partition key is not supported with conditional updates",
+            ));
         }
         Ok(Self {
             table: table.clone(),
@@ -383,7 +413,10 @@ impl ModifyPlan {
     }
 
     /// The type a condition compares, and what part of the column it reads.
-    fn condition_target(t: &TableMetadata, condition: &ColumnCondition) -> CqlResult<(usize, ColumnType, Option<ColumnType>)> {
+    fn condition_target(
+        t: &TableMetadata,
+        condition: &ColumnCondition,
+    ) -> CqlResult<(usize, ColumnType, Option<ColumnType>)> {
         let (name, key_or_field) = match &condition.target {
             ConditionTarget::Column(name) => (name, None),
             ConditionTarget::Element { column, .. } => (column, Some(true)),
@@ -392,31 +425,49 @@ impl ModifyPlan {
         let index = column_index(t, name)?;
         let column = &t.columns[index];
         if column.kind.is_primary_key() {
-            return Err(CqlError::invalid(format!("PRIMARY KEY column '{name}' cannot have IF conditions")));
+            return Err(CqlError::invalid(format!(
+                "PRIMARY KEY column '{name}' cannot have IF conditions"
+            )));
         }
         let ty = column.column_type.clone();
         Ok(match (&condition.target, key_or_field) {
             (ConditionTarget::Element { .. }, _) => match &ty {
                 ColumnType::Map(k, v) => (index, (**v).clone(), Some((**k).clone())),
                 ColumnType::List(e) => (index, (**e).clone(), Some(ColumnType::Int)),
-                _ => return Err(CqlError::invalid(format!("Invalid element access syntax for non-collection column {name}"))),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid element access syntax for non-collection column {name}"
+                    )));
+                }
             },
             (ConditionTarget::Field { field, .. }, _) => match &ty {
                 ColumnType::Udt { fields, .. } => {
-                    let f = fields.iter().find(|(n, _)| n == field).ok_or_else(|| CqlError::invalid(format!("Unknown field {field}")))?;
+                    let f = fields
+                        .iter()
+                        .find(|(n, _)| n == field)
+                        .ok_or_else(|| CqlError::invalid(format!("Unknown field {field}")))?;
                     (index, f.1.clone(), None)
                 }
-                _ => return Err(CqlError::invalid(format!("Invalid field access for non-UDT column {name}"))),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid field access for non-UDT column {name}"
+                    )));
+                }
             },
             _ => (index, ty, None),
         })
     }
 
-    fn condition_binds(t: &TableMetadata, conditions: &[ColumnCondition], binds: &mut BindSpecs) -> CqlResult<()> {
+    fn condition_binds(
+        t: &TableMetadata,
+        conditions: &[ColumnCondition],
+        binds: &mut BindSpecs,
+    ) -> CqlResult<()> {
         for condition in conditions {
             let (index, compared, key_type) = Self::condition_target(t, condition)?;
             let name = t.columns[index].name.clone();
-            if let (ConditionTarget::Element { key, .. }, Some(kt)) = (&condition.target, key_type) {
+            if let (ConditionTarget::Element { key, .. }, Some(kt)) = (&condition.target, key_type)
+            {
                 if let Some(m) = marker(key) {
                     binds.set(m, t, &format!("key({name})"), kt);
                 }
@@ -434,8 +485,15 @@ impl ModifyPlan {
                         }
                     }
                 }
-                RelationValue::InMarker(m) => binds.set(m.index, t, &format!("in({name})"), ColumnType::List(Box::new(compared.clone()))),
-                RelationValue::Between(..) => return Err(CqlError::invalid("BETWEEN is not supported in conditions")),
+                RelationValue::InMarker(m) => binds.set(
+                    m.index,
+                    t,
+                    &format!("in({name})"),
+                    ColumnType::List(Box::new(compared.clone())),
+                ),
+                RelationValue::Between(..) => {
+                    return Err(CqlError::invalid("BETWEEN is not supported in conditions"));
+                }
             }
         }
         Ok(())
@@ -513,8 +571,14 @@ impl ModifyPlan {
     /// The mutations this statement makes with `bound` values. List
     /// operations that need the list's current contents are refused here:
     /// only a plain statement runs them (see [`ModifyPlan::execute`]).
-    pub fn mutations(&self, bound: &Bound<'_>, shard: u16, batch_timestamp: Option<i64>) -> CqlResult<Vec<Mutation>> {
-        let (mutations, list_ops, _) = self.mutations_and_list_ops(bound, shard, batch_timestamp)?;
+    pub fn mutations(
+        &self,
+        bound: &Bound<'_>,
+        shard: u16,
+        batch_timestamp: Option<i64>,
+    ) -> CqlResult<Vec<Mutation>> {
+        let (mutations, list_ops, _) =
+            self.mutations_and_list_ops(bound, shard, batch_timestamp)?;
         if !list_ops.is_empty() {
             return Err(CqlError::invalid(
                 "List operations by index or value are not supported in batches and conditional statements yet",
@@ -528,7 +592,11 @@ impl ModifyPlan {
         bound: &Bound<'_>,
         shard: u16,
         batch_timestamp: Option<i64>,
-    ) -> CqlResult<(Vec<Mutation>, Vec<(Vec<u8>, i64, PendingListOp)>, WriteOptions)> {
+    ) -> CqlResult<(
+        Vec<Mutation>,
+        Vec<(Vec<u8>, i64, PendingListOp)>,
+        WriteOptions,
+    )> {
         let t = self.table.as_ref();
         let timestamp_us = match &self.attributes.timestamp {
             Some(term) => bound.eval_bigint(term, "[timestamp]")?,
@@ -558,7 +626,11 @@ impl ModifyPlan {
             ttl_s,
             now_s: bound.now_ms.div_euclid(1000),
         };
-        if let Action::InsertJson { value, default_unset } = &self.action {
+        if let Action::InsertJson {
+            value,
+            default_unset,
+        } = &self.action
+        {
             return self
                 .json_mutation(bound, value, *default_unset, options, shard)
                 .map(|m| (vec![m], Vec::new(), options));
@@ -593,7 +665,11 @@ impl ModifyPlan {
             }
             let token = writer.token();
             let key_bytes = crate::dht::serialize_partition_key(&refs);
-            pending.extend(list_ops.into_iter().map(|op| (key_bytes.clone(), token, op)));
+            pending.extend(
+                list_ops
+                    .into_iter()
+                    .map(|op| (key_bytes.clone(), token, op)),
+            );
             if !writer.is_empty() {
                 mutations.push(writer.into_mutation());
             }
@@ -603,14 +679,27 @@ impl ModifyPlan {
 
     /// INSERT JSON: parses the object, maps its keys to columns (quoted keys
     /// are case-sensitive names), and writes the row like INSERT VALUES.
-    fn json_mutation(&self, bound: &Bound<'_>, value: &Term, default_unset: bool, options: WriteOptions, shard: u16) -> CqlResult<Mutation> {
+    fn json_mutation(
+        &self,
+        bound: &Bound<'_>,
+        value: &Term,
+        default_unset: bool,
+        options: WriteOptions,
+        shard: u16,
+    ) -> CqlResult<Mutation> {
         let t = self.table.as_ref();
         let text = bound.eval_required(value, &ColumnType::Text, "[json]")?;
-        let text = String::from_utf8(text).map_err(|_| CqlError::invalid("Invalid UTF-8 in JSON value"))?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| CqlError::invalid(format!("Could not decode JSON string as a map: {e}. (String was: {text})")))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| CqlError::invalid("Invalid UTF-8 in JSON value"))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            CqlError::invalid(format!(
+                "Could not decode JSON string as a map: {e}. (String was: {text})"
+            ))
+        })?;
         let serde_json::Value::Object(object) = json else {
-            return Err(CqlError::invalid(format!("Could not decode JSON string as a map: not an object. (String was: {text})")));
+            return Err(CqlError::invalid(format!(
+                "Could not decode JSON string as a map: not an object. (String was: {text})"
+            )));
         };
         let mut values: Vec<Option<Option<Vec<u8>>>> = vec![None; t.columns.len()];
         for (key, json_value) in &object {
@@ -622,9 +711,14 @@ impl ModifyPlan {
                 .columns
                 .iter()
                 .position(|c| c.name == name)
-                .ok_or_else(|| CqlError::invalid(format!("JSON values map contains unrecognized column: {key}")))?;
+                .ok_or_else(|| {
+                    CqlError::invalid(format!(
+                        "JSON values map contains unrecognized column: {key}"
+                    ))
+                })?;
             let column = &t.columns[index];
-            let decoded = crate::cql3::values::json_to_value(json_value, &column.column_type, &column.name)?;
+            let decoded =
+                crate::cql3::values::json_to_value(json_value, &column.column_type, &column.name)?;
             values[index] = Some(decoded.map(|v| v.to_bytes()));
         }
         let mut key_parts = Vec::new();
@@ -634,7 +728,10 @@ impl ModifyPlan {
                 continue;
             }
             let value = values[index].clone().flatten().ok_or_else(|| {
-                CqlError::invalid(format!("Invalid null value in condition for column {}", column.name))
+                CqlError::invalid(format!(
+                    "Invalid null value in condition for column {}",
+                    column.name
+                ))
             })?;
             if column.kind == ColumnKind::PartitionKey {
                 key_parts.push(value);
@@ -733,8 +830,16 @@ impl ModifyPlan {
                                 let elements = crate::cql3::writes::collection_elements(&v)?;
                                 if matches!(ty, ColumnType::List(_)) {
                                     let values = elements.into_iter().map(<[u8]>::to_vec).collect();
-                                    let index = t.columns.iter().position(|c| c.name == column.name).unwrap_or(0);
-                                    list_ops.push((clustering.to_vec(), index, ListOp::Remove(values)));
+                                    let index = t
+                                        .columns
+                                        .iter()
+                                        .position(|c| c.name == column.name)
+                                        .unwrap_or(0);
+                                    list_ops.push((
+                                        clustering.to_vec(),
+                                        index,
+                                        ListOp::Remove(values),
+                                    ));
                                     continue;
                                 }
                                 writer.remove_elements(
@@ -746,15 +851,38 @@ impl ModifyPlan {
                         }
                         Assignment::SetElement { key, value, .. } => {
                             if let ColumnType::List(element_type) = ty {
-                                let i = bound.eval_required(key, &ColumnType::Int, &format!("idx({})", column.name))?;
-                                let i = i32::from_be_bytes(i.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?);
-                                let element = bound.eval(value, element_type, &format!("value({})", column.name))?;
-                                let index = t.columns.iter().position(|c| c.name == column.name).unwrap_or(0);
-                                list_ops.push((clustering.to_vec(), index, ListOp::Set(i, element.as_bytes().map(<[u8]>::to_vec))));
+                                let i = bound.eval_required(
+                                    key,
+                                    &ColumnType::Int,
+                                    &format!("idx({})", column.name),
+                                )?;
+                                let i = i32::from_be_bytes(
+                                    i.as_slice()
+                                        .try_into()
+                                        .map_err(|_| CqlError::invalid("Invalid list index"))?,
+                                );
+                                let element = bound.eval(
+                                    value,
+                                    element_type,
+                                    &format!("value({})", column.name),
+                                )?;
+                                let index = t
+                                    .columns
+                                    .iter()
+                                    .position(|c| c.name == column.name)
+                                    .unwrap_or(0);
+                                list_ops.push((
+                                    clustering.to_vec(),
+                                    index,
+                                    ListOp::Set(i, element.as_bytes().map(<[u8]>::to_vec)),
+                                ));
                                 continue;
                             }
                             let ColumnType::Map(key_type, value_type) = ty else {
-                                return Err(CqlError::invalid(format!("Column {} is not a map or list", column.name)));
+                                return Err(CqlError::invalid(format!(
+                                    "Column {} is not a map or list",
+                                    column.name
+                                )));
                             };
                             let key = bound.eval_required(
                                 key,
@@ -808,7 +936,9 @@ impl ModifyPlan {
                     }
                 }
             }
-            Action::InsertJson { .. } => return Err(CqlError::server("INSERT JSON builds its own mutation")),
+            Action::InsertJson { .. } => {
+                return Err(CqlError::server("INSERT JSON builds its own mutation"));
+            }
             Action::DeleteRows => {
                 if clustering.is_empty() {
                     writer.delete_partition();
@@ -835,14 +965,25 @@ impl ModifyPlan {
                                 .column(name)
                                 .ok_or_else(|| CqlError::server("column vanished"))?;
                             if matches!(column.column_type, ColumnType::List(_)) {
-                                let i = bound.eval_required(key, &ColumnType::Int, &format!("idx({name})"))?;
-                                let i = i32::from_be_bytes(i.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?);
-                                let index = t.columns.iter().position(|c| &c.name == name).unwrap_or(0);
+                                let i = bound.eval_required(
+                                    key,
+                                    &ColumnType::Int,
+                                    &format!("idx({name})"),
+                                )?;
+                                let i = i32::from_be_bytes(
+                                    i.as_slice()
+                                        .try_into()
+                                        .map_err(|_| CqlError::invalid("Invalid list index"))?,
+                                );
+                                let index =
+                                    t.columns.iter().position(|c| &c.name == name).unwrap_or(0);
                                 list_ops.push((clustering.to_vec(), index, ListOp::Delete(i)));
                                 continue;
                             }
                             let ColumnType::Map(key_type, _) = &column.column_type else {
-                                return Err(CqlError::invalid(format!("Invalid element deletion on non-collection column {name}")));
+                                return Err(CqlError::invalid(format!(
+                                    "Invalid element deletion on non-collection column {name}"
+                                )));
                             };
                             let key =
                                 bound.eval_required(key, key_type, &format!("key({name})"))?;
@@ -878,7 +1019,11 @@ impl ModifyPlan {
 
     /// Runs the statement. Conditional statements answer with the
     /// `[applied]` row; others with nothing.
-    pub async fn execute(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<Option<ResultBody>> {
+    pub async fn execute(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<Option<ResultBody>> {
         if self.condition.is_some() {
             return self.execute_conditional(services, bound).await.map(Some);
         }
@@ -886,12 +1031,17 @@ impl ModifyPlan {
             self.execute_counters(services, bound).await?;
             return Ok(None);
         }
-        let (mutations, list_ops, options) = self.mutations_and_list_ops(bound, services.shard as u16, None)?;
+        let (mutations, list_ops, options) =
+            self.mutations_and_list_ops(bound, services.shard as u16, None)?;
         for mutation in mutations {
             proxy::apply(services, &self.table, mutation).await?;
         }
         for (key, token, (clustering, column, op)) in list_ops {
-            let target = super::lwt::Target { key, token, clustering };
+            let target = super::lwt::Target {
+                key,
+                token,
+                clustering,
+            };
             super::lwt::apply_list_ops(
                 services,
                 self.table.clone(),
@@ -910,14 +1060,22 @@ impl ModifyPlan {
     fn bound_clusterings(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<Vec<u8>>>> {
         let ck_columns: Vec<_> = self.table.clustering_key().collect();
         Ok(Self::product(
-            self.clustering.iter().zip(&ck_columns).map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name)).collect::<CqlResult<_>>()?,
+            self.clustering
+                .iter()
+                .zip(&ck_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
         ))
     }
 
     fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
         let pk_columns: Vec<_> = self.table.partition_key().collect();
         let keys = Self::product(
-            self.partition.iter().zip(&pk_columns).map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name)).collect::<CqlResult<_>>()?,
+            self.partition
+                .iter()
+                .zip(&pk_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
         );
         Ok(keys
             .into_iter()
@@ -928,13 +1086,21 @@ impl ModifyPlan {
             .collect())
     }
 
-    async fn execute_counters(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<()> {
-        let Action::Update(assignments) = &self.action else { return Ok(()) };
+    async fn execute_counters(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<()> {
+        let Action::Update(assignments) = &self.action else {
+            return Ok(());
+        };
         let t = &self.table;
         let mut deltas = Vec::new();
         let mut static_only = true;
         for assignment in assignments {
-            let column = t.column(assignment.column()).ok_or_else(|| CqlError::server("column vanished"))?;
+            let column = t
+                .column(assignment.column())
+                .ok_or_else(|| CqlError::server("column vanished"))?;
             let (value, sign) = match assignment {
                 Assignment::Add { value, .. } => (value, 1i64),
                 Assignment::Subtract { value, .. } => (value, -1i64),
@@ -959,8 +1125,21 @@ impl ModifyPlan {
         for key in self.bound_keys(bound)? {
             let token = crate::dht::token_of_key(&key).0;
             for clustering in self.bound_clusterings(bound)? {
-                let target = super::lwt::Target { key: key.clone(), token, clustering };
-                super::lwt::apply_counters(services, t.clone(), target, static_only, deltas.clone(), timestamp_us, now_s).await?;
+                let target = super::lwt::Target {
+                    key: key.clone(),
+                    token,
+                    clustering,
+                };
+                super::lwt::apply_counters(
+                    services,
+                    t.clone(),
+                    target,
+                    static_only,
+                    deltas.clone(),
+                    timestamp_us,
+                    now_s,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -979,69 +1158,147 @@ impl ModifyPlan {
                     let name = t.columns[column].name.clone();
                     let element = match (&condition.target, key_type) {
                         (ConditionTarget::Element { key, .. }, Some(ColumnType::Int)) => {
-                            let bytes = bound.eval_required(key, &ColumnType::Int, &format!("key({name})"))?;
-                            Element::ListIndex(i32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| CqlError::invalid("Invalid list index"))?))
+                            let bytes = bound.eval_required(
+                                key,
+                                &ColumnType::Int,
+                                &format!("key({name})"),
+                            )?;
+                            Element::ListIndex(i32::from_be_bytes(
+                                bytes
+                                    .as_slice()
+                                    .try_into()
+                                    .map_err(|_| CqlError::invalid("Invalid list index"))?,
+                            ))
                         }
-                        (ConditionTarget::Element { key, .. }, Some(kt)) => Element::MapKey(bound.eval_required(key, &kt, &format!("key({name})"))?),
-                        (ConditionTarget::Field { field, .. }, _) => match &t.columns[column].column_type {
-                            ColumnType::Udt { fields, .. } => Element::Field(fields.iter().position(|(n, _)| n == field).unwrap_or(0)),
-                            _ => Element::Whole,
-                        },
+                        (ConditionTarget::Element { key, .. }, Some(kt)) => Element::MapKey(
+                            bound.eval_required(key, &kt, &format!("key({name})"))?,
+                        ),
+                        (ConditionTarget::Field { field, .. }, _) => {
+                            match &t.columns[column].column_type {
+                                ColumnType::Udt { fields, .. } => Element::Field(
+                                    fields.iter().position(|(n, _)| n == field).unwrap_or(0),
+                                ),
+                                _ => Element::Whole,
+                            }
+                        }
                         _ => Element::Whole,
                     };
                     let eval = |term: &Term| -> CqlResult<Option<Vec<u8>>> {
-                        Ok(bound.eval(term, &compared_type, &name)?.as_bytes().map(<[u8]>::to_vec))
+                        Ok(bound
+                            .eval(term, &compared_type, &name)?
+                            .as_bytes()
+                            .map(<[u8]>::to_vec))
                     };
                     let expected = match &condition.value {
                         RelationValue::Term(term) => vec![eval(term)?],
-                        RelationValue::InList(terms) => terms.iter().map(eval).collect::<CqlResult<_>>()?,
-                        RelationValue::InMarker(m) => {
-                            let list = bound.eval_required(&Term::BindMarker(m.clone()), &ColumnType::List(Box::new(compared_type.clone())), &format!("in({name})"))?;
-                            crate::cql3::writes::collection_elements(&list)?.into_iter().map(|e| Some(e.to_vec())).collect()
+                        RelationValue::InList(terms) => {
+                            terms.iter().map(eval).collect::<CqlResult<_>>()?
                         }
-                        RelationValue::Between(..) => return Err(CqlError::invalid("BETWEEN is not supported in conditions")),
+                        RelationValue::InMarker(m) => {
+                            let list = bound.eval_required(
+                                &Term::BindMarker(m.clone()),
+                                &ColumnType::List(Box::new(compared_type.clone())),
+                                &format!("in({name})"),
+                            )?;
+                            crate::cql3::writes::collection_elements(&list)?
+                                .into_iter()
+                                .map(|e| Some(e.to_vec()))
+                                .collect()
+                        }
+                        RelationValue::Between(..) => {
+                            return Err(CqlError::invalid("BETWEEN is not supported in conditions"));
+                        }
                     };
-                    checked.push(CheckedCondition { column, element, compared_type, operator: condition.operator, expected });
+                    checked.push(CheckedCondition {
+                        column,
+                        element,
+                        compared_type,
+                        operator: condition.operator,
+                        expected,
+                    });
                 }
                 Check::Columns(checked)
             }
         })
     }
 
-    async fn execute_conditional(&self, services: &Rc<ShardServices>, bound: &Bound<'_>) -> CqlResult<ResultBody> {
+    async fn execute_conditional(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<ResultBody> {
         let t = &self.table;
         let mut mutations = self.mutations(bound, services.shard as u16, None)?;
         let mutation = match (mutations.pop(), mutations.is_empty()) {
             (Some(m), true) => m,
-            _ => return Err(CqlError::invalid("IN on the partition key is not supported with conditional updates")),
+            _ => {
+                return Err(CqlError::invalid(
+                    "IN on the partition key is not supported with conditional updates",
+                ));
+            }
         };
-        let clustering = mutation.update.rows.first().map(|(c, _)| c.clone()).unwrap_or_default();
-        let target = super::lwt::Target { key: mutation.update.key.clone(), token: mutation.update.token, clustering };
+        let clustering = mutation
+            .update
+            .rows
+            .first()
+            .map(|(c, _)| c.clone())
+            .unwrap_or_default();
+        let target = super::lwt::Target {
+            key: mutation.update.key.clone(),
+            token: mutation.update.token,
+            clustering,
+        };
         let check = self.checked_conditions(bound)?;
         let now_s = bound.now_ms.div_euclid(1000);
-        let (applied, row) = super::lwt::apply_conditional(services, t.clone(), target, check, mutation, now_s).await?;
+        let (applied, row) =
+            super::lwt::apply_conditional(services, t.clone(), target, check, mutation, now_s)
+                .await?;
         // `[applied]`, then (when not applied) the row's current values: the
         // whole row for IF NOT EXISTS, the conditions' columns otherwise.
         let shown: Vec<usize> = match (&self.condition, applied, &row) {
             (_, true, _) | (_, _, None) => Vec::new(),
-            (Some(ConditionPlan::NotExists) | Some(ConditionPlan::Exists), false, Some(_)) => (0..t.columns.len()).collect(),
+            (Some(ConditionPlan::NotExists) | Some(ConditionPlan::Exists), false, Some(_)) => {
+                (0..t.columns.len()).collect()
+            }
             (Some(ConditionPlan::Columns(conditions)), false, Some(_)) => {
-                let mut indexes: Vec<usize> = conditions.iter().filter_map(|c| Self::condition_target(t, c).ok().map(|x| x.0)).collect();
+                let mut indexes: Vec<usize> = conditions
+                    .iter()
+                    .filter_map(|c| Self::condition_target(t, c).ok().map(|x| x.0))
+                    .collect();
                 indexes.sort_unstable();
                 indexes.dedup();
                 indexes
             }
             (None, false, Some(_)) => Vec::new(),
         };
-        let mut columns = vec![ColumnSpec { keyspace: t.keyspace.clone(), table: t.name.clone(), name: "[applied]".into(), column_type: ColumnType::Boolean }];
+        let mut columns = vec![ColumnSpec {
+            keyspace: t.keyspace.clone(),
+            table: t.name.clone(),
+            name: "[applied]".into(),
+            column_type: ColumnType::Boolean,
+        }];
         let mut content = Vec::new();
         wire::write_bytes(&mut content, Some(&[u8::from(applied)]));
         for index in &shown {
             let column = &t.columns[*index];
-            columns.push(ColumnSpec { keyspace: t.keyspace.clone(), table: t.name.clone(), name: column.name.clone(), column_type: column.column_type.clone() });
-            wire::write_bytes(&mut content, row.as_ref().and_then(|r| r.values.get(*index)).and_then(Option::as_deref));
+            columns.push(ColumnSpec {
+                keyspace: t.keyspace.clone(),
+                table: t.name.clone(),
+                name: column.name.clone(),
+                column_type: column.column_type.clone(),
+            });
+            wire::write_bytes(
+                &mut content,
+                row.as_ref()
+                    .and_then(|r| r.values.get(*index))
+                    .and_then(Option::as_deref),
+            );
         }
-        Ok(ResultBody::Rows(Rows { metadata: RowsMetadata::new(columns), rows_count: 1, content }))
+        Ok(ResultBody::Rows(Rows {
+            metadata: RowsMetadata::new(columns),
+            rows_count: 1,
+            content,
+        }))
     }
 
     /// The result metadata a conditional statement announces when prepared.
@@ -1102,7 +1359,9 @@ impl BatchPlan {
         }
         .unwrap_or_else(ShardServices::now_us);
         if self.statements.iter().any(ModifyPlan::is_conditional) {
-            return Err(CqlError::invalid("Conditional batches are not supported yet"));
+            return Err(CqlError::invalid(
+                "Conditional batches are not supported yet",
+            ));
         }
         for statement in &self.statements {
             if statement.table.is_counter() && matches!(statement.action, Action::Update(_)) {

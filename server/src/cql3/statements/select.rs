@@ -238,8 +238,18 @@ impl SelectPlan {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
         let ann = Self::ann(t, statement, &partition, &filters, binds)?;
-        let reversed = if ann.is_some() { false } else { Self::order(t, statement, &partition)? };
-        let selection = SelectionPlan::prepare(t, &statement.selection, statement.distinct, statement.json, binds)?;
+        let reversed = if ann.is_some() {
+            false
+        } else {
+            Self::order(t, statement, &partition)?
+        };
+        let selection = SelectionPlan::prepare(
+            t,
+            &statement.selection,
+            statement.distinct,
+            statement.json,
+            binds,
+        )?;
         let group_by = Self::group_by(t, statement)?;
         for (term, name) in [
             (&statement.limit, "[limit]"),
@@ -525,12 +535,20 @@ impl SelectPlan {
         binds: &mut BindSpecs,
     ) -> CqlResult<Option<(String, usize, Term)>> {
         let [order] = statement.order_by.as_slice() else {
-            if statement.order_by.iter().any(|o| matches!(o.order, Order::AnnOf(_))) {
-                return Err(CqlError::invalid("ANN ordering does not support any other ordering"));
+            if statement
+                .order_by
+                .iter()
+                .any(|o| matches!(o.order, Order::AnnOf(_)))
+            {
+                return Err(CqlError::invalid(
+                    "ANN ordering does not support any other ordering",
+                ));
             }
             return Ok(None);
         };
-        let Order::AnnOf(query) = &order.order else { return Ok(None) };
+        let Order::AnnOf(query) = &order.order else {
+            return Ok(None);
+        };
         let column = column_index(t, &order.column)?;
         let index = t.indexes.iter().find(|index| {
             index.kind == "CUSTOM"
@@ -538,16 +556,28 @@ impl SelectPlan {
                 && matches!(t.columns[column].column_type, ColumnType::Vector { .. })
         });
         let Some(index) = index else {
-            return Err(CqlError::invalid(format!("ANN ordering by vector requires the column to be indexed using 'sai': {}", order.column)));
+            return Err(CqlError::invalid(format!(
+                "ANN ordering by vector requires the column to be indexed using 'sai': {}",
+                order.column
+            )));
         };
         if statement.limit.is_none() {
-            return Err(CqlError::invalid("SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was NO LIMIT"));
+            return Err(CqlError::invalid(
+                "SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was NO LIMIT",
+            ));
         }
         if !matches!(partition, PartitionRestriction::All) || !filters.is_empty() {
-            return Err(CqlError::invalid("ANN ordering combined with other restrictions is not supported yet"));
+            return Err(CqlError::invalid(
+                "ANN ordering combined with other restrictions is not supported yet",
+            ));
         }
         if let Term::BindMarker(marker) = query {
-            binds.set(marker.index, t, &order.column, t.columns[column].column_type.clone());
+            binds.set(
+                marker.index,
+                t,
+                &order.column,
+                t.columns[column].column_type.clone(),
+            );
         }
         Ok(Some((index.name.clone(), column, query.clone())))
     }
@@ -557,15 +587,24 @@ impl SelectPlan {
         use crate::index::Target;
         for (position, filter) in filters.iter().enumerate() {
             for index in &t.indexes {
-                let Ok((target, column)) = crate::index::index_column(t, index) else { continue };
+                let Ok((target, column)) = crate::index::index_column(t, index) else {
+                    continue;
+                };
                 if t.columns.get(filter.column).map(|c| &c.name) != Some(&column.name) {
                     continue;
                 }
                 let sai = index.kind == "CUSTOM";
                 let usable = match (target, filter.operator) {
                     (Target::Whole, Operator::Equal) => true,
-                    (Target::Whole, Operator::LessThan | Operator::LessThanOrEqual | Operator::GreaterThan | Operator::GreaterThanOrEqual) => sai,
-                    (Target::Values, Operator::Contains) | (Target::Keys, Operator::ContainsKey) => true,
+                    (
+                        Target::Whole,
+                        Operator::LessThan
+                        | Operator::LessThanOrEqual
+                        | Operator::GreaterThan
+                        | Operator::GreaterThanOrEqual,
+                    ) => sai,
+                    (Target::Values, Operator::Contains)
+                    | (Target::Keys, Operator::ContainsKey) => true,
                     _ => false,
                 };
                 if usable && matches!(filter.value, RelationValue::Term(_)) {
@@ -577,7 +616,13 @@ impl SelectPlan {
     }
 
     fn group_by(t: &TableMetadata, statement: &SelectStatement) -> CqlResult<Vec<usize>> {
-        let key: Vec<usize> = t.columns.iter().enumerate().filter(|(_, c)| c.kind.is_primary_key()).map(|(i, _)| i).collect();
+        let key: Vec<usize> = t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind.is_primary_key())
+            .map(|(i, _)| i)
+            .collect();
         let mut indexes = Vec::new();
         for (position, selector) in statement.group_by.iter().enumerate() {
             let Selector::Column(name) = selector else {
@@ -585,7 +630,9 @@ impl SelectPlan {
             };
             let index = column_index(t, name)?;
             if key.get(position) != Some(&index) {
-                return Err(CqlError::invalid("Group by currently only support groups of columns following their declared order in the PRIMARY KEY"));
+                return Err(CqlError::invalid(
+                    "Group by currently only support groups of columns following their declared order in the PRIMARY KEY",
+                ));
             }
             indexes.push(index);
         }
@@ -862,7 +909,10 @@ impl SelectPlan {
         };
         let counting = self.selection.aggregate;
         if counting && !matches!(self.partition, PartitionRestriction::Keys(_)) {
-            bound.warnings.borrow_mut().push("Aggregation query used without partition key".to_owned());
+            bound
+                .warnings
+                .borrow_mut()
+                .push("Aggregation query used without partition key".to_owned());
         }
         let state = match paging_state {
             Some(bytes) if !counting => Some(PagingState::decode(bytes)?),
@@ -871,7 +921,9 @@ impl SelectPlan {
         let mut remaining = if counting {
             u32::MAX
         } else {
-            state.as_ref().map_or(limit.unwrap_or(u32::MAX), |s| s.remaining)
+            state
+                .as_ref()
+                .map_or(limit.unwrap_or(u32::MAX), |s| s.remaining)
         };
         let page = match page_size {
             Some(n) if n > 0 && !counting => n as u32,
@@ -880,16 +932,24 @@ impl SelectPlan {
         if let Some((index, column, query)) = &self.ann {
             let k = limit.unwrap_or(0);
             if k > 1000 {
-                return Err(CqlError::invalid(format!("SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was {k}")));
+                return Err(CqlError::invalid(format!(
+                    "SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was {k}"
+                )));
             }
             let column_type = self.table.columns[*column].column_type.clone();
-            let bytes = bound.eval_required(query, &column_type, &self.table.columns[*column].name)?;
-            let vector = crate::index::manager::floats(&bytes).ok_or_else(|| CqlError::invalid("Invalid vector literal"))?;
-            let rows = self.ann_rows(services, index, vector, k as usize, now_s).await?;
+            let bytes =
+                bound.eval_required(query, &column_type, &self.table.columns[*column].name)?;
+            let vector = crate::index::manager::floats(&bytes)
+                .ok_or_else(|| CqlError::invalid("Invalid vector literal"))?;
+            let rows = self
+                .ann_rows(services, index, vector, k as usize, now_s)
+                .await?;
             return self.render(rows, bound, limit, None);
         }
         if let Some((index, filter)) = &self.index_scan {
-            let rows = self.index_rows(services, bound, index, *filter, now_s).await?;
+            let rows = self
+                .index_rows(services, bound, index, *filter, now_s)
+                .await?;
             let mut kept = Vec::new();
             for row in rows {
                 if self.row_passes(&row, bound)? {
@@ -972,24 +1032,42 @@ impl SelectPlan {
 
     /// Candidate rows from the index on every shard, read back in full (the
     /// filters re-check them), in token order.
-    async fn index_rows(&self, services: &Rc<ShardServices>, bound: &Bound<'_>, index: &str, filter: usize, now_s: i64) -> CqlResult<Vec<CqlRow>> {
+    async fn index_rows(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+        index: &str,
+        filter: usize,
+        now_s: i64,
+    ) -> CqlResult<Vec<CqlRow>> {
         let filter = &self.filters[filter];
-        let RelationValue::Term(term) = &filter.value else { return Ok(Vec::new()) };
+        let RelationValue::Term(term) = &filter.value else {
+            return Ok(Vec::new());
+        };
         let column = &self.table.columns[filter.column];
         let value_type = match (&column.column_type, filter.operator) {
             (ColumnType::Map(k, _), Operator::ContainsKey) => (**k).clone(),
-            (ColumnType::Map(_, v), Operator::Contains) | (ColumnType::List(v) | ColumnType::Set(v), Operator::Contains) => (**v).clone(),
+            (ColumnType::Map(_, v), Operator::Contains)
+            | (ColumnType::List(v) | ColumnType::Set(v), Operator::Contains) => (**v).clone(),
             (ty, _) => ty.clone(),
         };
         let value = bound.eval_required(term, &value_type, &column.name)?;
         let mut rows = Vec::new();
         for shard in 0..services.sharder.nr_shards() {
-            let (table, index, operator, value) = (self.table.clone(), index.to_owned(), filter.operator, value.clone());
+            let (table, index, operator, value) = (
+                self.table.clone(),
+                index.to_owned(),
+                filter.operator,
+                value.clone(),
+            );
             let found = services
                 .mesh
                 .call(shard, move |ctx| async move {
                     let services = ShardServices::from_context(ctx)?;
-                    let keys = services.indexes.lookup(table.storage_id, &index, operator, &value)?;
+                    let keys =
+                        services
+                            .indexes
+                            .lookup(table.storage_id, &index, operator, &value)?;
                     let mut rows = Vec::new();
                     let mut by_partition: Vec<(Vec<u8>, Vec<Vec<Vec<u8>>>)> = Vec::new();
                     for (key, clustering) in keys {
@@ -1003,13 +1081,24 @@ impl SelectPlan {
                         let slices = if table.clustering_len() == 0 {
                             Vec::new()
                         } else {
-                            let mut slices: Vec<ClusteringSlice> = clusterings.into_iter().map(ClusteringSlice::exact).collect();
-                            let order: Vec<(ColumnType, bool)> = table.clustering_key().map(|c| (c.column_type.clone(), c.descending)).collect();
-                            slices.sort_by(|a, b| compare_prefixes(&order, &a.start.prefix, &b.start.prefix));
+                            let mut slices: Vec<ClusteringSlice> = clusterings
+                                .into_iter()
+                                .map(ClusteringSlice::exact)
+                                .collect();
+                            let order: Vec<(ColumnType, bool)> = table
+                                .clustering_key()
+                                .map(|c| (c.column_type.clone(), c.descending))
+                                .collect();
+                            slices.sort_by(|a, b| {
+                                compare_prefixes(&order, &a.start.prefix, &b.start.prefix)
+                            });
                             slices.dedup_by(|a, b| a.start.prefix == b.start.prefix);
                             slices
                         };
-                        let command = ReadCommand { slices, ..ReadCommand::single_partition(table.storage_id, key, token, now_s) };
+                        let command = ReadCommand {
+                            slices,
+                            ..ReadCommand::single_partition(table.storage_id, key, token, now_s)
+                        };
                         let result = services.data.read(&command).await?;
                         for partition in &result.partitions {
                             decode_partition(&table, partition, now_s, &mut rows);
@@ -1021,9 +1110,19 @@ impl SelectPlan {
                 .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
             rows.extend(found);
         }
-        let pk: Vec<usize> = self.table.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::PartitionKey).map(|(i, _)| i).collect();
+        let pk: Vec<usize> = self
+            .table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ColumnKind::PartitionKey)
+            .map(|(i, _)| i)
+            .collect();
         let token = |row: &CqlRow| {
-            let parts: Vec<Vec<u8>> = pk.iter().map(|i| row.values.get(*i).cloned().flatten().unwrap_or_default()).collect();
+            let parts: Vec<Vec<u8>> = pk
+                .iter()
+                .map(|i| row.values.get(*i).cloned().flatten().unwrap_or_default())
+                .collect();
             let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
             token_of_key(&serialize_partition_key(&refs)).0
         };
@@ -1032,7 +1131,14 @@ impl SelectPlan {
     }
 
     /// The `k` rows nearest to `vector` over all shards, best first.
-    async fn ann_rows(&self, services: &Rc<ShardServices>, index: &str, vector: Vec<f32>, k: usize, now_s: i64) -> CqlResult<Vec<CqlRow>> {
+    async fn ann_rows(
+        &self,
+        services: &Rc<ShardServices>,
+        index: &str,
+        vector: Vec<f32>,
+        k: usize,
+        now_s: i64,
+    ) -> CqlResult<Vec<CqlRow>> {
         let mut scored: Vec<(f32, CqlRow)> = Vec::new();
         for shard in 0..services.sharder.nr_shards() {
             let (table, index, vector) = (self.table.clone(), index.to_owned(), vector.clone());
@@ -1044,8 +1150,15 @@ impl SelectPlan {
                     let mut rows = Vec::new();
                     for ((key, clustering), score) in hits {
                         let token = token_of_key(&key).0;
-                        let slices = if clustering.is_empty() { Vec::new() } else { vec![ClusteringSlice::exact(clustering)] };
-                        let command = ReadCommand { slices, ..ReadCommand::single_partition(table.storage_id, key, token, now_s) };
+                        let slices = if clustering.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![ClusteringSlice::exact(clustering)]
+                        };
+                        let command = ReadCommand {
+                            slices,
+                            ..ReadCommand::single_partition(table.storage_id, key, token, now_s)
+                        };
                         let result = services.data.read(&command).await?;
                         let mut decoded = Vec::new();
                         for partition in &result.partitions {
@@ -1089,8 +1202,11 @@ impl SelectPlan {
         if plan.aggregate {
             let mut current: Option<(Vec<Option<Vec<u8>>>, Groups)> = None;
             for row in &rows {
-                let key: Vec<Option<Vec<u8>>> =
-                    self.group_by.iter().map(|i| row.values.get(*i).cloned().flatten()).collect();
+                let key: Vec<Option<Vec<u8>>> = self
+                    .group_by
+                    .iter()
+                    .map(|i| row.values.get(*i).cloned().flatten())
+                    .collect();
                 match &mut current {
                     Some((k, groups)) if *k == key => groups.add(t, plan, row, bound)?,
                     _ => {
@@ -1115,7 +1231,10 @@ impl SelectPlan {
         } else {
             for row in &rows {
                 output_rows.push(
-                    plan.outputs.iter().map(|o| eval(t, &o.expr, row, bound)).collect::<CqlResult<_>>()?,
+                    plan.outputs
+                        .iter()
+                        .map(|o| eval(t, &o.expr, row, bound))
+                        .collect::<CqlResult<_>>()?,
                 );
             }
         }
@@ -1131,7 +1250,11 @@ impl SelectPlan {
             }
         }
         metadata.paging_state = next.map(|s| s.encode());
-        Ok(ResultBody::Rows(Rows { metadata, rows_count: output_rows.len(), content }))
+        Ok(ResultBody::Rows(Rows {
+            metadata,
+            rows_count: output_rows.len(),
+            content,
+        }))
     }
 }
 

@@ -11,11 +11,11 @@ use super::BindSpecs;
 use super::bind::Bound;
 use crate::cql3::ast::{Selection, Selector, Term, WriteTimeKind};
 use crate::cql3::functions::{
-    cast_function, is_aggregate_name, resolve_aggregate, resolve_selector_function, Accumulator, AggregateFunction,
-    ArgSpec, ScalarFunction,
+    Accumulator, AggregateFunction, ArgSpec, ScalarFunction, cast_function, is_aggregate_name,
+    resolve_aggregate, resolve_selector_function,
 };
 use crate::cql3::rows::CqlRow;
-use crate::cql3::values::{value_to_json, EvalContext, TermValue};
+use crate::cql3::values::{EvalContext, TermValue, value_to_json};
 use crate::cql3::{CqlError, CqlResult};
 use crate::dht::{serialize_partition_key, token_of_key};
 use crate::schema::{ColumnKind, TableMetadata};
@@ -62,19 +62,34 @@ fn column(table: &TableMetadata, name: &str) -> CqlResult<usize> {
         .columns
         .iter()
         .position(|c| c.name == name)
-        .ok_or_else(|| CqlError::invalid(format!("Undefined column name {name} in table {}.{}", table.keyspace, table.name)))
+        .ok_or_else(|| {
+            CqlError::invalid(format!(
+                "Undefined column name {name} in table {}.{}",
+                table.keyspace, table.name
+            ))
+        })
 }
 
 /// Compiles one selector; returns (default name, type, expression).
-fn compile(table: &TableMetadata, selector: &Selector, binds: &mut BindSpecs) -> CqlResult<(String, ColumnType, Expr)> {
+fn compile(
+    table: &TableMetadata,
+    selector: &Selector,
+    binds: &mut BindSpecs,
+) -> CqlResult<(String, ColumnType, Expr)> {
     Ok(match selector {
         Selector::Column(name) => {
             let i = column(table, name)?;
-            (name.clone(), table.columns[i].column_type.clone(), Expr::Column(i))
+            (
+                name.clone(),
+                table.columns[i].column_type.clone(),
+                Expr::Column(i),
+            )
         }
         Selector::WriteTime { kind, selector } => {
             let Selector::Column(name) = selector.as_ref() else {
-                return Err(CqlError::invalid("writetime() and ttl() only apply to columns"));
+                return Err(CqlError::invalid(
+                    "writetime() and ttl() only apply to columns",
+                ));
             };
             let i = column(table, name)?;
             let function = match kind {
@@ -83,45 +98,84 @@ fn compile(table: &TableMetadata, selector: &Selector, binds: &mut BindSpecs) ->
                 WriteTimeKind::MaxWriteTime => "maxwritetime",
             };
             if table.columns[i].kind.is_primary_key() {
-                return Err(CqlError::invalid(format!("Cannot use selection function {function} on PRIMARY KEY part {name}")));
+                return Err(CqlError::invalid(format!(
+                    "Cannot use selection function {function} on PRIMARY KEY part {name}"
+                )));
             }
             match kind {
                 WriteTimeKind::Ttl => (format!("ttl({name})"), ColumnType::Int, Expr::Ttl(i)),
-                _ => (format!("{function}({name})"), ColumnType::Bigint, Expr::WriteTime(i)),
+                _ => (
+                    format!("{function}({name})"),
+                    ColumnType::Bigint,
+                    Expr::WriteTime(i),
+                ),
             }
         }
         Selector::CountAll => {
-            let aggregate = resolve_aggregate("count", &[])?.ok_or_else(|| CqlError::server("count(*) missing"))?;
-            ("count".to_owned(), ColumnType::Bigint, Expr::Aggregate(aggregate, Vec::new()))
+            let aggregate = resolve_aggregate("count", &[])?
+                .ok_or_else(|| CqlError::server("count(*) missing"))?;
+            (
+                "count".to_owned(),
+                ColumnType::Bigint,
+                Expr::Aggregate(aggregate, Vec::new()),
+            )
         }
         Selector::Cast { selector, target } => {
             let (name, from, expr) = compile(table, selector, binds)?;
             let to = target.to_column_type();
             let function = Arc::new(cast_function(&from, &to, &name)?);
-            (format!("cast({name} as {})", to.cql_name()), to, Expr::Function(function, vec![expr]))
+            (
+                format!("cast({name} as {})", to.cql_name()),
+                to,
+                Expr::Function(function, vec![expr]),
+            )
         }
         Selector::Term(term) => {
             let ty = crate::cql3::values::exact_type(term).ok_or_else(|| {
                 CqlError::invalid(format!("Cannot infer type for term {term} in selection clause (try using a cast to force a type)"))
             })?;
-            (term.to_string(), ty.clone(), Expr::Constant(term.clone(), ty))
+            (
+                term.to_string(),
+                ty.clone(),
+                Expr::Constant(term.clone(), ty),
+            )
         }
         Selector::FunctionCall { name, arguments } => {
             let short = name.name.to_lowercase();
             if short == "token" && name.keyspace.as_deref().is_none_or(|k| k == "system") {
                 let pk: Vec<&str> = table.partition_key().map(|c| c.name.as_str()).collect();
-                let given: Vec<String> = arguments.iter().map(|a| if let Selector::Column(n) = a { n.clone() } else { String::new() }).collect();
+                let given: Vec<String> = arguments
+                    .iter()
+                    .map(|a| {
+                        if let Selector::Column(n) = a {
+                            n.clone()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect();
                 if given.iter().map(String::as_str).collect::<Vec<_>>() != pk {
-                    return Err(CqlError::invalid(format!("Invalid number or order of arguments for token(): expected the partition key ({})", pk.join(", "))));
+                    return Err(CqlError::invalid(format!(
+                        "Invalid number or order of arguments for token(): expected the partition key ({})",
+                        pk.join(", ")
+                    )));
                 }
-                return Ok((format!("system.token({})", given.join(", ")), ColumnType::Bigint, Expr::Token));
+                return Ok((
+                    format!("system.token({})", given.join(", ")),
+                    ColumnType::Bigint,
+                    Expr::Token,
+                ));
             }
             // Literal and bind marker arguments take the type of the
             // parameter they are passed to, once the function is resolved.
             let mut compiled = Vec::new();
             for argument in arguments {
                 compiled.push(match argument {
-                    Selector::Term(term) => (term.to_string(), ColumnType::Blob, Expr::Constant(term.clone(), ColumnType::Blob)),
+                    Selector::Term(term) => (
+                        term.to_string(),
+                        ColumnType::Blob,
+                        Expr::Constant(term.clone(), ColumnType::Blob),
+                    ),
                     other => compile(table, other, binds)?,
                 });
             }
@@ -129,10 +183,17 @@ fn compile(table: &TableMetadata, selector: &Selector, binds: &mut BindSpecs) ->
             let display = format!("system.{short}({})", names.join(", "));
             if is_aggregate_name(&short) && name.keyspace.as_deref().is_none_or(|k| k == "system") {
                 let types: Vec<ColumnType> = compiled.iter().map(|(_, t, _)| t.clone()).collect();
-                let aggregate = resolve_aggregate(&short, &types)?
-                    .ok_or_else(|| CqlError::invalid(format!("Invalid call to function {short}: wrong number or types of arguments")))?;
+                let aggregate = resolve_aggregate(&short, &types)?.ok_or_else(|| {
+                    CqlError::invalid(format!(
+                        "Invalid call to function {short}: wrong number or types of arguments"
+                    ))
+                })?;
                 let return_type = aggregate.return_type().clone();
-                return Ok((display, return_type, Expr::Aggregate(aggregate, compiled.into_iter().map(|(_, _, e)| e).collect())));
+                return Ok((
+                    display,
+                    return_type,
+                    Expr::Aggregate(aggregate, compiled.into_iter().map(|(_, _, e)| e).collect()),
+                ));
             }
             let specs: Vec<ArgSpec<'_>> = compiled
                 .iter()
@@ -151,39 +212,72 @@ fn compile(table: &TableMetadata, selector: &Selector, binds: &mut BindSpecs) ->
                 .map(|(i, ((_, _, expr), parameter))| match expr {
                     Expr::Constant(term, _) => {
                         if let Term::BindMarker(marker) = &term {
-                            binds.set(marker.index, table, &format!("arg{i}({function_name})"), parameter.clone());
+                            binds.set(
+                                marker.index,
+                                table,
+                                &format!("arg{i}({function_name})"),
+                                parameter.clone(),
+                            );
                         }
                         Expr::Constant(term, parameter.clone())
                     }
                     other => other,
                 })
                 .collect();
-            (display, function.return_type().clone(), Expr::Function(function, args))
+            (
+                display,
+                function.return_type().clone(),
+                Expr::Function(function, args),
+            )
         }
-        other => return Err(CqlError::invalid(format!("Selector {other} is not supported yet"))),
+        other => {
+            return Err(CqlError::invalid(format!(
+                "Selector {other} is not supported yet"
+            )));
+        }
     })
 }
 
 impl SelectionPlan {
-    pub fn prepare(table: &TableMetadata, selection: &Selection, distinct: bool, json: bool, binds: &mut BindSpecs) -> CqlResult<Self> {
+    pub fn prepare(
+        table: &TableMetadata,
+        selection: &Selection,
+        distinct: bool,
+        json: bool,
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Self> {
         let outputs: Vec<Output> = match selection {
             Selection::Wildcard => table
                 .columns
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| !distinct || matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static))
-                .map(|(i, c)| Output { name: c.name.clone(), column_type: c.column_type.clone(), expr: Expr::Column(i) })
+                .filter(|(_, c)| {
+                    !distinct || matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static)
+                })
+                .map(|(i, c)| Output {
+                    name: c.name.clone(),
+                    column_type: c.column_type.clone(),
+                    expr: Expr::Column(i),
+                })
                 .collect(),
             Selection::Items(items) => items
                 .iter()
                 .map(|item| {
                     let (name, column_type, expr) = compile(table, &item.selector, binds)?;
-                    Ok(Output { name: item.alias.clone().unwrap_or(name), column_type, expr })
+                    Ok(Output {
+                        name: item.alias.clone().unwrap_or(name),
+                        column_type,
+                        expr,
+                    })
                 })
                 .collect::<CqlResult<_>>()?,
         };
         let aggregate = outputs.iter().any(|o| o.expr.is_aggregate());
-        Ok(Self { outputs, aggregate, json })
+        Ok(Self {
+            outputs,
+            aggregate,
+            json,
+        })
     }
 
     /// The result's column specs (name, type); SELECT JSON has one text column.
@@ -191,16 +285,34 @@ impl SelectionPlan {
         if self.json {
             return vec![("[json]".to_owned(), ColumnType::Text)];
         }
-        self.outputs.iter().map(|o| (o.name.clone(), o.column_type.clone())).collect()
+        self.outputs
+            .iter()
+            .map(|o| (o.name.clone(), o.column_type.clone()))
+            .collect()
     }
 }
 
 /// Evaluates row-level expressions; aggregates are handled by [`Groups`].
-pub fn eval(table: &TableMetadata, expr: &Expr, row: &CqlRow, bound: &Bound<'_>) -> CqlResult<Option<Vec<u8>>> {
+pub fn eval(
+    table: &TableMetadata,
+    expr: &Expr,
+    row: &CqlRow,
+    bound: &Bound<'_>,
+) -> CqlResult<Option<Vec<u8>>> {
     Ok(match expr {
         Expr::Column(i) => row.values.get(*i).cloned().flatten(),
-        Expr::WriteTime(i) => row.writetimes.get(*i).copied().flatten().map(|t| t.to_be_bytes().to_vec()),
-        Expr::Ttl(i) => row.ttls.get(*i).copied().flatten().map(|t| t.to_be_bytes().to_vec()),
+        Expr::WriteTime(i) => row
+            .writetimes
+            .get(*i)
+            .copied()
+            .flatten()
+            .map(|t| t.to_be_bytes().to_vec()),
+        Expr::Ttl(i) => row
+            .ttls
+            .get(*i)
+            .copied()
+            .flatten()
+            .map(|t| t.to_be_bytes().to_vec()),
         Expr::Token => {
             let parts: Vec<Vec<u8>> = table
                 .columns
@@ -210,16 +322,27 @@ pub fn eval(table: &TableMetadata, expr: &Expr, row: &CqlRow, bound: &Bound<'_>)
                 .map(|(_, v)| v.clone().unwrap_or_default())
                 .collect();
             let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-            Some(token_of_key(&serialize_partition_key(&refs)).0.to_be_bytes().to_vec())
+            Some(
+                token_of_key(&serialize_partition_key(&refs))
+                    .0
+                    .to_be_bytes()
+                    .to_vec(),
+            )
         }
         Expr::Constant(term, ty) => match bound.eval(term, ty, &term.to_string())? {
             TermValue::Value(v) => Some(v),
             TermValue::Null | TermValue::Unset => None,
         },
         Expr::Function(function, args) => {
-            let values = args.iter().map(|a| eval(table, a, row, bound)).collect::<CqlResult<Vec<_>>>()?;
+            let values = args
+                .iter()
+                .map(|a| eval(table, a, row, bound))
+                .collect::<CqlResult<Vec<_>>>()?;
             let refs: Vec<Option<&[u8]>> = values.iter().map(Option::as_deref).collect();
-            let ctx = EvalContext { now_ms: bound.now_ms, timeuuids: bound.timeuuids };
+            let ctx = EvalContext {
+                now_ms: bound.now_ms,
+                timeuuids: bound.timeuuids,
+            };
             function.execute(&refs, &ctx)?
         }
         Expr::Aggregate(..) => return Err(CqlError::server("aggregate evaluated per row")),
@@ -246,21 +369,32 @@ impl Groups {
             .outputs
             .iter()
             .map(|o| match &o.expr {
-                Expr::Aggregate(function, args) => Ok(Slot::Accumulator(function.new_accumulator(), args.clone())),
-                Expr::Function(..) if o.expr.is_aggregate() => {
-                    Err(CqlError::invalid("Functions of aggregates are not supported yet"))
+                Expr::Aggregate(function, args) => {
+                    Ok(Slot::Accumulator(function.new_accumulator(), args.clone()))
                 }
+                Expr::Function(..) if o.expr.is_aggregate() => Err(CqlError::invalid(
+                    "Functions of aggregates are not supported yet",
+                )),
                 _ => Ok(Slot::First(None)),
             })
             .collect::<CqlResult<_>>()?;
         Ok(Self { slots })
     }
 
-    pub fn add(&mut self, table: &TableMetadata, plan: &SelectionPlan, row: &CqlRow, bound: &Bound<'_>) -> CqlResult<()> {
+    pub fn add(
+        &mut self,
+        table: &TableMetadata,
+        plan: &SelectionPlan,
+        row: &CqlRow,
+        bound: &Bound<'_>,
+    ) -> CqlResult<()> {
         for (slot, output) in self.slots.iter_mut().zip(&plan.outputs) {
             match slot {
                 Slot::Accumulator(accumulator, args) => {
-                    let values = args.iter().map(|a| eval(table, a, row, bound)).collect::<CqlResult<Vec<_>>>()?;
+                    let values = args
+                        .iter()
+                        .map(|a| eval(table, a, row, bound))
+                        .collect::<CqlResult<Vec<_>>>()?;
                     let refs: Vec<Option<&[u8]>> = values.iter().map(Option::as_deref).collect();
                     accumulator.add(&refs)?;
                 }
@@ -292,14 +426,21 @@ pub fn json_row(plan: &SelectionPlan, values: &[Option<Vec<u8>>]) -> Vec<u8> {
         if i > 0 {
             out.push_str(", ");
         }
-        let key = if output.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        let key = if output
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             output.name.clone()
         } else {
             format!("\"{}\"", output.name)
         };
         out.push_str(&serde_json::Value::String(key).to_string());
         out.push_str(": ");
-        match value.as_deref().map(|v| CqlValue::decode(&output.column_type, v)) {
+        match value
+            .as_deref()
+            .map(|v| CqlValue::decode(&output.column_type, v))
+        {
             Some(Ok(decoded)) => out.push_str(&value_to_json(&decoded, &output.column_type)),
             _ => out.push_str("null"),
         }
