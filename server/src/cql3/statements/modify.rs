@@ -1206,7 +1206,9 @@ impl ModifyPlan {
                                 .collect()
                         }
                         RelationValue::Between(..) => {
-                            return Err(CqlError::invalid("BETWEEN is not supported in conditions"));
+                            return Err(CqlError::invalid(
+                                "BETWEEN is not supported in conditions",
+                            ));
                         }
                     };
                     checked.push(CheckedCondition {
