@@ -62,6 +62,21 @@ pub struct Target {
     pub clustering: Vec<Vec<u8>>,
 }
 
+impl Target {
+    /// A read of this row (or of the partition's static row).
+    fn read_command(&self, table_id: u64, static_row: bool, now_s: i64) -> ReadCommand {
+        let slices = if self.clustering.is_empty() || static_row {
+            Vec::new()
+        } else {
+            vec![ClusteringSlice::exact(self.clustering.clone())]
+        };
+        ReadCommand {
+            slices,
+            ..ReadCommand::single_partition(table_id, self.key.clone(), self.token, now_s)
+        }
+    }
+}
+
 fn current_row(
     table: &TableMetadata,
     target: &Target,
@@ -183,19 +198,7 @@ pub async fn apply_conditional(
                 .partition_locks
                 .lock(table.storage_id, &target.key)
                 .await;
-            let command = ReadCommand {
-                slices: if target.clustering.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![ClusteringSlice::exact(target.clustering.clone())]
-                },
-                ..ReadCommand::single_partition(
-                    table.storage_id,
-                    target.key.clone(),
-                    target.token,
-                    now_s,
-                )
-            };
+            let command = target.read_command(table.storage_id, false, now_s);
             let result = services.data.read(&command).await?;
             let row = current_row(&table, &target, &result, now_s);
             let applied = match &check {
@@ -240,19 +243,7 @@ pub async fn apply_counters(
                 .partition_locks
                 .lock(table.storage_id, &target.key)
                 .await;
-            let command = ReadCommand {
-                slices: if target.clustering.is_empty() || static_row {
-                    Vec::new()
-                } else {
-                    vec![ClusteringSlice::exact(target.clustering.clone())]
-                },
-                ..ReadCommand::single_partition(
-                    table.storage_id,
-                    target.key.clone(),
-                    target.token,
-                    now_s,
-                )
-            };
+            let command = target.read_command(table.storage_id, static_row, now_s);
             let result = services.data.read(&command).await?;
             let existing = |id: u32| -> Option<CounterContext> {
                 let partition = result.partitions.first()?;
@@ -346,19 +337,7 @@ pub async fn apply_list_ops(
                 _ => return Err(CqlError::server("not a list")),
             };
             let is_static = column.kind == crate::schema::ColumnKind::Static;
-            let command = ReadCommand {
-                slices: if target.clustering.is_empty() || is_static {
-                    Vec::new()
-                } else {
-                    vec![ClusteringSlice::exact(target.clustering.clone())]
-                },
-                ..ReadCommand::single_partition(
-                    table.storage_id,
-                    target.key.clone(),
-                    target.token,
-                    now_s,
-                )
-            };
+            let command = target.read_command(table.storage_id, is_static, now_s);
             let result = services.data.read(&command).await?;
             let cells: Vec<(Vec<u8>, Vec<u8>)> = result
                 .partitions
