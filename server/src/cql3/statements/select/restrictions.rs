@@ -1,0 +1,313 @@
+//! WHERE relations sorted into partition key, token, clustering and filter
+//! restrictions at preparation, and the index or vector index that serves them.
+
+use sibyl_protocol::types::ColumnType;
+
+use super::*;
+use crate::cql3::ast::{
+    Operator, Order, Relation, RelationTarget, RelationValue, SelectStatement, Term,
+};
+use crate::cql3::statements::BindSpecs;
+use crate::cql3::{CqlError, CqlResult};
+use crate::schema::{ColumnKind, TableMetadata};
+
+/// Values a key column is restricted to: one (`=`) or several (`IN`).
+#[derive(Debug, Clone)]
+pub(super) enum KeyValues {
+    Eq(Term),
+    In(Vec<Term>),
+    InMarker(Term),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct SliceBounds {
+    pub(super) lower: Option<(Term, bool)>,
+    pub(super) upper: Option<(Term, bool)>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum PartitionRestriction {
+    Keys(Vec<KeyValues>),
+    Token(SliceBounds),
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Filter {
+    pub(super) column: usize,
+    pub(super) operator: Operator,
+    pub(super) value: RelationValue,
+}
+
+impl SelectPlan {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the restriction slots being filled"
+    )]
+    pub(super) fn add_relation(
+        t: &TableMetadata,
+        relation: &Relation,
+        binds: &mut BindSpecs,
+        pk: &mut [Option<KeyValues>],
+        ck: &mut [Option<KeyValues>],
+        slice: &mut Option<(usize, SliceBounds)>,
+        token: &mut Option<SliceBounds>,
+        filters: &mut Vec<Filter>,
+    ) -> CqlResult<()> {
+        match &relation.target {
+            RelationTarget::Token(columns) => {
+                let pk_names: Vec<&str> = t.partition_key().map(|c| c.name.as_str()).collect();
+                if columns.iter().map(String::as_str).collect::<Vec<_>>() != pk_names {
+                    return Err(CqlError::invalid(format!(
+                        "The token function arguments must be in the partition key order: {}",
+                        pk_names.join(", ")
+                    )));
+                }
+                let RelationValue::Term(term) = &relation.value else {
+                    return Err(CqlError::invalid(
+                        "Only EQ, <, <=, > and >= are supported on token()",
+                    ));
+                };
+                if let Some(index) = marker_index(term) {
+                    binds.set(index, t, "partition key token", ColumnType::Bigint);
+                }
+                let bounds = token.get_or_insert(SliceBounds {
+                    lower: None,
+                    upper: None,
+                });
+                match relation.operator {
+                    Operator::GreaterThan => bounds.lower = Some((term.clone(), false)),
+                    Operator::GreaterThanOrEqual => bounds.lower = Some((term.clone(), true)),
+                    Operator::LessThan => bounds.upper = Some((term.clone(), false)),
+                    Operator::LessThanOrEqual => bounds.upper = Some((term.clone(), true)),
+                    Operator::Equal => {
+                        bounds.lower = Some((term.clone(), true));
+                        bounds.upper = Some((term.clone(), true));
+                    }
+                    other => {
+                        return Err(CqlError::invalid(format!(
+                            "Unsupported operator {} on token()",
+                            other.text()
+                        )));
+                    }
+                }
+                Ok(())
+            }
+            RelationTarget::Column(name) => {
+                let index = column_index(t, name)?;
+                let column = &t.columns[index];
+                let ty = column.column_type.clone();
+                let set_marker =
+                    |binds: &mut BindSpecs, term: &Term, ty: ColumnType, name: &str| {
+                        if let Some(i) = marker_index(term) {
+                            binds.set(i, t, name, ty);
+                        }
+                    };
+                let values = match (&relation.operator, &relation.value) {
+                    (Operator::Equal, RelationValue::Term(term)) => {
+                        set_marker(binds, term, ty.clone(), name);
+                        Some(KeyValues::Eq(term.clone()))
+                    }
+                    (Operator::In, RelationValue::InList(terms)) => {
+                        for term in terms {
+                            set_marker(binds, term, ty.clone(), name);
+                        }
+                        Some(KeyValues::In(terms.clone()))
+                    }
+                    (Operator::In, RelationValue::InMarker(marker)) => {
+                        binds.set(
+                            marker.index,
+                            t,
+                            &format!("in({name})"),
+                            ColumnType::List(Box::new(ty.clone())),
+                        );
+                        Some(KeyValues::InMarker(Term::BindMarker(marker.clone())))
+                    }
+                    _ => None,
+                };
+                match (column.kind, values) {
+                    (ColumnKind::PartitionKey, Some(values)) => {
+                        pk[column.position as usize] = Some(values);
+                        Ok(())
+                    }
+                    (ColumnKind::Clustering, Some(values)) => {
+                        ck[column.position as usize] = Some(values);
+                        Ok(())
+                    }
+                    (ColumnKind::Clustering, None)
+                        if matches!(
+                            relation.operator,
+                            Operator::GreaterThan
+                                | Operator::GreaterThanOrEqual
+                                | Operator::LessThan
+                                | Operator::LessThanOrEqual
+                        ) =>
+                    {
+                        let RelationValue::Term(term) = &relation.value else {
+                            return Err(CqlError::invalid("Invalid slice restriction"));
+                        };
+                        set_marker(binds, term, ty, name);
+                        let position = column.position as usize;
+                        let entry = slice.get_or_insert((
+                            position,
+                            SliceBounds {
+                                lower: None,
+                                upper: None,
+                            },
+                        ));
+                        if entry.0 != position {
+                            return Err(CqlError::invalid(format!(
+                                "Clustering column \"{name}\" cannot be restricted (preceding column is restricted by a non-EQ relation)"
+                            )));
+                        }
+                        let inclusive = matches!(
+                            relation.operator,
+                            Operator::GreaterThanOrEqual | Operator::LessThanOrEqual
+                        );
+                        if matches!(
+                            relation.operator,
+                            Operator::GreaterThan | Operator::GreaterThanOrEqual
+                        ) {
+                            entry.1.lower = Some((term.clone(), inclusive));
+                        } else {
+                            entry.1.upper = Some((term.clone(), inclusive));
+                        }
+                        Ok(())
+                    }
+                    _ => {
+                        match &relation.value {
+                            RelationValue::Term(term) => {
+                                let marker_type = match relation.operator {
+                                    Operator::Contains => match &ty {
+                                        ColumnType::List(e)
+                                        | ColumnType::Set(e)
+                                        | ColumnType::Map(_, e) => (**e).clone(),
+                                        _ => {
+                                            return Err(CqlError::invalid(format!(
+                                                "Cannot use CONTAINS on non-collection column {name}"
+                                            )));
+                                        }
+                                    },
+                                    Operator::ContainsKey => match &ty {
+                                        ColumnType::Map(k, _) => (**k).clone(),
+                                        _ => {
+                                            return Err(CqlError::invalid(format!(
+                                                "Cannot use CONTAINS KEY on non-map column {name}"
+                                            )));
+                                        }
+                                    },
+                                    _ => ty,
+                                };
+                                set_marker(binds, term, marker_type, name);
+                            }
+                            RelationValue::InList(terms) => {
+                                for term in terms {
+                                    set_marker(binds, term, ty.clone(), name);
+                                }
+                            }
+                            _ => {}
+                        }
+                        filters.push(Filter {
+                            column: index,
+                            operator: relation.operator,
+                            value: relation.value.clone(),
+                        });
+                        Ok(())
+                    }
+                }
+            }
+            RelationTarget::MapElement { .. } | RelationTarget::Tuple(_) => Err(CqlError::invalid(
+                "Multi-column and map-element restrictions are not supported yet",
+            )),
+        }
+    }
+
+    /// `ORDER BY v ANN OF [...]`: needs a SAI vector index on `v` and a LIMIT.
+    pub(super) fn ann(
+        t: &TableMetadata,
+        statement: &SelectStatement,
+        partition: &PartitionRestriction,
+        filters: &[Filter],
+        binds: &mut BindSpecs,
+    ) -> CqlResult<Option<(String, usize, Term)>> {
+        let [order] = statement.order_by.as_slice() else {
+            if statement
+                .order_by
+                .iter()
+                .any(|o| matches!(o.order, Order::AnnOf(_)))
+            {
+                return Err(CqlError::invalid(
+                    "ANN ordering does not support any other ordering",
+                ));
+            }
+            return Ok(None);
+        };
+        let Order::AnnOf(query) = &order.order else {
+            return Ok(None);
+        };
+        let column = column_index(t, &order.column)?;
+        let index = t.indexes.iter().find(|index| {
+            index.kind == "CUSTOM"
+                && crate::index::index_column(t, index).is_ok_and(|(_, c)| c.name == order.column)
+                && matches!(t.columns[column].column_type, ColumnType::Vector { .. })
+        });
+        let Some(index) = index else {
+            return Err(CqlError::invalid(format!(
+                "ANN ordering by vector requires the column to be indexed using 'sai': {}",
+                order.column
+            )));
+        };
+        if statement.limit.is_none() {
+            return Err(CqlError::invalid(
+                "SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was NO LIMIT",
+            ));
+        }
+        if !matches!(partition, PartitionRestriction::All) || !filters.is_empty() {
+            return Err(CqlError::invalid(
+                "ANN ordering combined with other restrictions is not supported yet",
+            ));
+        }
+        if let Term::BindMarker(marker) = query {
+            binds.set(
+                marker.index,
+                t,
+                &order.column,
+                t.columns[column].column_type.clone(),
+            );
+        }
+        Ok(Some((index.name.clone(), column, query.clone())))
+    }
+
+    /// The first filter an index of the table can answer.
+    pub(super) fn choose_index(t: &TableMetadata, filters: &[Filter]) -> Option<(String, usize)> {
+        use crate::index::Target;
+        for (position, filter) in filters.iter().enumerate() {
+            for index in &t.indexes {
+                let Ok((target, column)) = crate::index::index_column(t, index) else {
+                    continue;
+                };
+                if t.columns.get(filter.column).map(|c| &c.name) != Some(&column.name) {
+                    continue;
+                }
+                let sai = index.kind == "CUSTOM";
+                let usable = match (target, filter.operator) {
+                    (Target::Whole, Operator::Equal) => true,
+                    (
+                        Target::Whole,
+                        Operator::LessThan
+                        | Operator::LessThanOrEqual
+                        | Operator::GreaterThan
+                        | Operator::GreaterThanOrEqual,
+                    ) => sai,
+                    (Target::Values, Operator::Contains)
+                    | (Target::Keys, Operator::ContainsKey) => true,
+                    _ => false,
+                };
+                if usable && matches!(filter.value, RelationValue::Term(_)) {
+                    return Some((index.name.clone(), position));
+                }
+            }
+        }
+        None
+    }
+}
