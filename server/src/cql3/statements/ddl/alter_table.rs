@@ -1,0 +1,142 @@
+//! ALTER TABLE: add, drop and rename columns, change options.
+
+use std::sync::Arc;
+
+use sibyl_protocol::response::SchemaChangeType;
+use sibyl_protocol::types::ColumnType;
+
+use super::options::options;
+use super::table::column_type;
+use super::{Change, Context, guard_system};
+use crate::cql3::ast::{AlterTableAction, QualifiedName};
+use crate::cql3::{CqlError, CqlResult};
+use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata, column_id_of};
+use crate::service::ShardServices;
+
+pub(super) fn alter(
+    ctx: &Context<'_>,
+    name: &QualifiedName,
+    if_exists: bool,
+    action: &AlterTableAction,
+) -> CqlResult<Option<Change>> {
+    let ks_name = ctx.keyspace_of(name.keyspace.as_deref())?;
+    let mut ks = ctx.existing(ks_name)?;
+    let Some(table) = ks.tables.get(&name.name).cloned() else {
+        if if_exists {
+            return Ok(None);
+        }
+        return Err(CqlError::invalid(format!(
+            "Table '{ks_name}.{}' doesn't exist",
+            name.name
+        )));
+    };
+    guard_system(ks_name)?;
+    let mut table = (*table).clone();
+    match action {
+        AlterTableAction::AddColumns {
+            if_not_exists,
+            columns,
+        } => {
+            for definition in columns {
+                if table.column(&definition.name).is_some() {
+                    if *if_not_exists {
+                        continue;
+                    }
+                    return Err(CqlError::invalid(format!(
+                        "Column with name '{}' already exists",
+                        definition.name
+                    )));
+                }
+                let (ty, frozen) =
+                    column_type(&definition.cql_type, ks_name, &ks.types, &definition.name)?;
+                if definition.is_static && table.clustering_len() == 0 {
+                    return Err(CqlError::invalid(
+                        "Static columns are only useful (and thus allowed) if the table has at least one clustering column",
+                    ));
+                }
+                if (ty == ColumnType::Counter) != table.is_counter()
+                    && table.regular_and_static().count() > 0
+                {
+                    return Err(CqlError::invalid(
+                        "Cannot mix counter and non counter columns in the same table",
+                    ));
+                }
+                let column = ColumnMetadata {
+                    name: definition.name.clone(),
+                    multi_cell: !frozen && ty.can_be_multi_cell(),
+                    column_type: ty,
+                    kind: if definition.is_static {
+                        ColumnKind::Static
+                    } else {
+                        ColumnKind::Regular
+                    },
+                    position: -1,
+                    descending: false,
+                    id: column_id_of(&definition.name),
+                };
+                table.dropped_columns.remove(&column.name);
+                table.columns.push(column);
+            }
+        }
+        AlterTableAction::DropColumns {
+            if_exists, columns, ..
+        } => {
+            for column_name in columns {
+                let Some(position) = table.columns.iter().position(|c| &c.name == column_name)
+                else {
+                    if *if_exists {
+                        continue;
+                    }
+                    return Err(CqlError::invalid(format!(
+                        "Column {column_name} was not found in table {}",
+                        table.name
+                    )));
+                };
+                let column = table.columns[position].clone();
+                if column.kind.is_primary_key() {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot drop PRIMARY KEY column {column_name}"
+                    )));
+                }
+                table.columns.remove(position);
+                table.dropped_columns.insert(
+                    column.name.clone(),
+                    (ShardServices::now_us(), column.type_text(), column.kind),
+                );
+            }
+        }
+        AlterTableAction::Options(properties) => table.params.apply(&options(properties)?)?,
+        AlterTableAction::RenameColumns { .. } => {
+            return Err(CqlError::invalid("Renaming columns is not supported yet"));
+        }
+        AlterTableAction::DropCompactStorage => {
+            return Err(CqlError::invalid(
+                "Cannot DROP COMPACT STORAGE on a table that is not compact",
+            ));
+        }
+    }
+    // Rebuilding puts added columns in SELECT * order; indexes and
+    // the dropped-column record carry over.
+    let mut rebuilt = TableMetadata::new(
+        &table.keyspace.clone(),
+        &table.name.clone(),
+        table.id,
+        table.columns.clone(),
+        table.params.clone(),
+    );
+    rebuilt.dropped_columns = table.dropped_columns.clone();
+    // An index whose column was dropped goes with it.
+    rebuilt.indexes = table
+        .indexes
+        .iter()
+        .filter(|index| crate::index::index_column(&rebuilt, index).is_ok())
+        .cloned()
+        .collect();
+    ks.tables.insert(name.name.clone(), Arc::new(rebuilt));
+    Ok(Some(Change::table(
+        ks_name,
+        ks,
+        SchemaChangeType::Updated,
+        &name.name,
+    )))
+}
