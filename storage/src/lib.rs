@@ -15,6 +15,7 @@ pub mod query;
 pub mod schema;
 
 pub use error::{Result, StorageError};
+pub mod cache;
 pub mod commitlog;
 pub mod compaction;
 pub mod engine;

@@ -97,7 +97,7 @@ impl Outputs<'_> {
         if let Some(writer) = self.writer.take() {
             let generation = writer.generation();
             writer.finish().await?;
-            let sst = SSTable::open(self.disk, &self.table.dir, generation).await?;
+            let sst = self.table.open_sstable(self.disk, generation).await?;
             self.done.push(Rc::new(sst));
         }
         Ok(())
@@ -218,6 +218,9 @@ pub async fn run_task(
 fn replace(table: &Table, inputs: &[Rc<SSTable>], outputs: Vec<Rc<SSTable>>) {
     let mut set = table.sstables.borrow_mut();
     set.retain(|s| !inputs.iter().any(|i| Rc::ptr_eq(i, s)));
+    for input in inputs {
+        input.invalidate_cache();
+    }
     set.extend(outputs);
 }
 

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use crate::cache::{BlockCache, CacheStats};
 use crate::commitlog::replay::{ReplayReport, replay};
 use crate::commitlog::{Commitlog, CommitlogConfig, ReplayPosition};
 use crate::error::{Result, StorageError};
@@ -25,7 +26,7 @@ use crate::io::Disk;
 use crate::mutation::{Mutation, codec};
 use crate::query::{ReadCommand, ReadResult};
 use crate::schema::{TableId, TableSchema};
-use crate::sstable::{SSTable, write_sstable};
+use crate::sstable::write_sstable;
 pub use table::Table;
 
 /// Settings of one shard's engine.
@@ -37,6 +38,9 @@ pub struct EngineConfig {
     /// Shard-wide memtable budget; the largest memtable is flushed when exceeded.
     pub memtable_budget_bytes: usize,
     pub compaction: CompactionConfig,
+    /// Capacity of the shard's block cache (decoded index blocks and
+    /// decompressed data chunks of its SSTables); 0 disables it.
+    pub block_cache_bytes: usize,
 }
 
 /// How a shard runs compactions.
@@ -73,6 +77,7 @@ impl EngineConfig {
             ),
             memtable_budget_bytes: 256 << 20,
             compaction: CompactionConfig::default(),
+            block_cache_bytes: crate::cache::DEFAULT_CAPACITY_BYTES,
         }
     }
 }
@@ -86,6 +91,7 @@ struct Inner {
     replay_report: ReplayReport,
     background_flush: std::cell::Cell<bool>,
     compactions: compaction::Background,
+    cache: Rc<BlockCache>,
 }
 
 /// One shard's storage engine; clones share it.
@@ -103,11 +109,13 @@ impl ShardEngine {
         schemas: Vec<TableSchema>,
     ) -> Result<ShardEngine> {
         disk.create_dir_all(&config.data_dir)?;
+        let cache = Rc::new(BlockCache::new(config.block_cache_bytes));
         let mut tables = BTreeMap::new();
         for schema in schemas {
             let dir = config.data_dir.join(schema.dir_name());
             let id = schema.id;
-            tables.insert(id, Rc::new(Table::load(disk.as_ref(), dir, schema).await?));
+            let table = Table::load(disk.as_ref(), dir, schema, Rc::clone(&cache)).await?;
+            tables.insert(id, Rc::new(table));
         }
         let report = replay(
             Rc::clone(&disk),
@@ -136,6 +144,7 @@ impl ShardEngine {
                 background_flush: std::cell::Cell::new(false),
                 compactions: compaction::Background::new(&config.compaction),
                 config,
+                cache,
             }),
         })
     }
@@ -147,6 +156,11 @@ impl ShardEngine {
 
     pub fn commitlog(&self) -> &Commitlog {
         &self.inner.commitlog
+    }
+
+    /// The shard's block cache counters (hits, misses, evictions, bytes).
+    pub fn block_cache_stats(&self) -> CacheStats {
+        self.inner.cache.stats()
     }
 
     pub fn table(&self, id: TableId) -> Result<Rc<Table>> {
@@ -165,7 +179,8 @@ impl ShardEngine {
             return Err(StorageError::TableExists { table_id: id });
         }
         let dir = self.inner.config.data_dir.join(schema.dir_name());
-        let table = Table::load(self.inner.disk.as_ref(), dir, schema).await?;
+        let cache = Rc::clone(&self.inner.cache);
+        let table = Table::load(self.inner.disk.as_ref(), dir, schema, cache).await?;
         self.inner.tables.borrow_mut().insert(id, Rc::new(table));
         Ok(())
     }
@@ -253,7 +268,7 @@ impl ShardEngine {
         let position = self.inner.commitlog.current_position();
         let options = table.write_options(0, position, 0);
         write_sstable(disk, &table.dir, &options, Vec::new()).await?;
-        let marker = Rc::new(SSTable::open(disk, &table.dir, options.generation).await?);
+        let marker = Rc::new(table.open_sstable(disk, options.generation).await?);
         *table.memtable.borrow_mut() = Rc::new(RefCell::new(crate::memtable::Memtable::new(
             Rc::clone(&table.comparator),
         )));
@@ -302,6 +317,9 @@ impl ShardEngine {
         let _compaction = table.lock_compaction().await?;
         let _permit = table.lock().await?;
         self.inner.tables.borrow_mut().remove(&id);
+        for sst in table.sstables.borrow().iter() {
+            sst.invalidate_cache();
+        }
         self.inner.commitlog.forget_table(id).await?;
         self.inner.disk.remove_dir_all(&table.dir)
     }

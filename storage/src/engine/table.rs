@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use glommio::sync::Semaphore;
 
+use crate::cache::BlockCache;
 use crate::commitlog::ReplayPosition;
 use crate::compaction::Strategy;
 use crate::error::{Result, StorageError};
@@ -38,12 +39,19 @@ pub struct Table {
     /// Serializes compactions of this table (and truncate/drop against them).
     pub(crate) compaction_permit: Semaphore,
     pub strategy: Strategy,
+    /// The shard's block cache, which this table's SSTables read through.
+    pub(crate) cache: Rc<BlockCache>,
 }
 
 impl Table {
     /// Opens the table's directory: loads complete SSTables and deletes the
     /// components of any generation without a TOC (an interrupted write).
-    pub async fn load(disk: &dyn Disk, dir: PathBuf, schema: TableSchema) -> Result<Table> {
+    pub async fn load(
+        disk: &dyn Disk,
+        dir: PathBuf,
+        schema: TableSchema,
+        cache: Rc<BlockCache>,
+    ) -> Result<Table> {
         disk.create_dir_all(&dir)?;
         crate::compaction::txn::recover(disk, &dir).await?;
         let mut generations: Vec<(u64, bool)> = Vec::new();
@@ -72,7 +80,8 @@ impl Table {
         for (generation, complete) in generations {
             max_generation = max_generation.max(generation);
             if complete {
-                let sst = SSTable::open(disk, &dir, generation).await?;
+                let sst =
+                    SSTable::open_with_cache(disk, &dir, generation, Rc::clone(&cache)).await?;
                 floor = floor.max(sst.stats.commitlog_upper_bound);
                 sstables.push(Rc::new(sst));
             } else {
@@ -104,7 +113,13 @@ impl Table {
             next_generation: Cell::new(max_generation + 1),
             replay_floor: Cell::new(floor),
             sstable_permit: Semaphore::new(1),
+            cache,
         })
+    }
+
+    /// Opens one of this table's SSTables, reading through the block cache.
+    pub(crate) async fn open_sstable(&self, disk: &dyn Disk, generation: u64) -> Result<SSTable> {
+        SSTable::open_with_cache(disk, &self.dir, generation, Rc::clone(&self.cache)).await
     }
 
     pub fn memtable_size_bytes(&self) -> usize {
@@ -205,13 +220,14 @@ impl Table {
         };
         let options = self.write_options(updates.len(), bound, 0);
         write_sstable(disk, &self.dir, &options, updates).await?;
-        let sst = SSTable::open(disk, &self.dir, options.generation).await?;
+        let sst = self.open_sstable(disk, options.generation).await?;
         self.sstables.borrow_mut().push(Rc::new(sst));
         Ok(bound)
     }
 
     /// Removes an SSTable's files (after it left the live set).
     pub(crate) async fn delete_sstable(disk: &dyn Disk, sst: &SSTable) -> Result<()> {
+        sst.invalidate_cache();
         // TOC first: a crash midway leaves an incomplete generation, cleaned at load.
         for path in sst.component_paths().iter().rev() {
             if disk.exists(path) {

@@ -1,7 +1,9 @@
 //! Reads one SSTable: keeps summary, chunk offsets, bloom filter and
 //! statistics in memory (small, bounded by key count / 64) and reads one index
-//! block plus the needed data chunks per partition lookup. Every block read is
-//! checksum-verified. Owned by the shard whose table directory holds it.
+//! block plus the needed data chunks per partition lookup, through the shard's
+//! [`BlockCache`] (decoded index blocks and decompressed chunks). Every block
+//! read from disk is checksum-verified before it is used or cached. Owned by
+//! the shard whose table directory holds it.
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -10,6 +12,7 @@ use super::bloom::BloomFilter;
 use super::header::SerializationHeader;
 use super::stats::Statistics;
 use super::{Component, component_path, unframe};
+use crate::cache::{BlockCache, BlockKey, BlockKind, CachedBlock};
 use crate::error::{Result, StorageError};
 use crate::io::{Disk, File, read_all, read_exact_at};
 use crate::mutation::PartitionUpdate;
@@ -46,6 +49,17 @@ pub struct SSTable {
     filter: BloomFilter,
     pub stats: Statistics,
     pub header: SerializationHeader,
+    pub(super) cache: Rc<BlockCache>,
+    /// This SSTable's id in `cache` (unique per open, never reused).
+    pub(super) cache_id: u64,
+}
+
+impl Drop for SSTable {
+    fn drop(&mut self) {
+        // A read in flight when the SSTable left the live set may have cached
+        // blocks after the explicit invalidation; the last handle frees them.
+        self.cache.invalidate_file(self.cache_id);
+    }
 }
 
 /// The decoded `Summary.db` body: chunk layout of `Data.db` and the sampled
@@ -136,8 +150,19 @@ fn position_cmp(a: (i64, &[u8]), b: (i64, &[u8])) -> std::cmp::Ordering {
 }
 
 impl SSTable {
-    /// Opens a complete SSTable (its TOC must exist and be valid).
+    /// Opens a complete SSTable without a block cache (tools, tests).
     pub async fn open(disk: &dyn Disk, dir: &Path, generation: u64) -> Result<SSTable> {
+        Self::open_with_cache(disk, dir, generation, BlockCache::disabled()).await
+    }
+
+    /// Opens a complete SSTable (its TOC must exist and be valid) whose reads
+    /// go through the shard's block `cache`.
+    pub async fn open_with_cache(
+        disk: &dyn Disk,
+        dir: &Path,
+        generation: u64,
+        cache: Rc<BlockCache>,
+    ) -> Result<SSTable> {
         let toc_path = component_path(dir, generation, Component::Toc);
         let toc = read_all(disk.open(&toc_path, false).await?.as_ref()).await?;
         let expected = super::writer::toc_text(generation);
@@ -204,7 +229,22 @@ impl SSTable {
             filter,
             stats,
             header,
+            cache_id: cache.new_file_id(),
+            cache,
         })
+    }
+
+    /// Drops this SSTable's cached blocks (it is leaving the live set).
+    pub fn invalidate_cache(&self) {
+        self.cache.invalidate_file(self.cache_id);
+    }
+
+    fn cache_key(&self, kind: BlockKind, offset: u64) -> BlockKey {
+        BlockKey {
+            file_id: self.cache_id,
+            kind,
+            offset,
+        }
     }
 
     /// Bytes of `Data.db` (compressed), the size compaction strategies weigh.
@@ -223,7 +263,23 @@ impl SSTable {
             .collect()
     }
 
-    pub(super) async fn read_block(&self, i: usize) -> Result<Vec<IndexEntry>> {
+    /// Index block `i`, from the cache or read, verified and cached.
+    pub(super) async fn read_block(&self, i: usize) -> Result<Rc<[IndexEntry]>> {
+        let Some(block) = self.blocks.get(i) else {
+            return Ok(Rc::from(Vec::new()));
+        };
+        let key = self.cache_key(BlockKind::Index, block.offset);
+        if let Some(entries) = self.cache.get_index(&key) {
+            return Ok(entries);
+        }
+        let entries: Rc<[IndexEntry]> = self.read_block_uncached(i).await?.into();
+        self.cache
+            .insert(key, CachedBlock::Index(Rc::clone(&entries)));
+        Ok(entries)
+    }
+
+    /// Index block `i` straight from disk (scans, verification).
+    pub(super) async fn read_block_uncached(&self, i: usize) -> Result<Vec<IndexEntry>> {
         let Some(block) = self.blocks.get(i) else {
             return Ok(Vec::new());
         };
@@ -275,9 +331,9 @@ impl SSTable {
             {
                 break;
             }
-            for e in self.read_block(i).await? {
+            for e in self.read_block(i).await?.iter() {
                 if range.contains(e.token) {
-                    out.push(e);
+                    out.push(e.clone());
                 }
             }
         }
@@ -286,41 +342,94 @@ impl SSTable {
 
     /// Decodes the partition at an index entry, verifying chunk checksums.
     pub async fn read_partition(&self, entry: &IndexEntry) -> Result<PartitionUpdate> {
-        let first = (entry.offset / self.chunk_bytes) as usize;
-        let last = ((entry.offset + entry.len.max(1) - 1) / self.chunk_bytes) as usize;
-        let (Some(start), Some(end)) = (
-            self.chunk_offsets.get(first),
-            self.chunk_offsets.get(last + 1),
-        ) else {
-            return Err(StorageError::corrupt(
-                "sstable data",
-                "partition beyond the last chunk",
-            ));
-        };
-        let raw = read_exact_at(
-            self.data.as_ref(),
-            *start,
-            (end - start) as usize,
-            "sstable data",
-        )
-        .await?;
-        let mut stream = Vec::with_capacity((last - first + 1) * self.chunk_bytes as usize);
-        let mut input = raw.as_slice();
-        while !input.is_empty() {
-            stream.extend(decode_chunk(&mut input)?);
-        }
-        let skip = (entry.offset - first as u64 * self.chunk_bytes) as usize;
-        let mut slice = stream.get(skip..skip + entry.len as usize).ok_or_else(|| {
-            StorageError::corrupt("sstable data", "partition beyond decompressed chunks")
-        })?;
+        let stream = self.read_stream(entry.offset, entry.len).await?;
+        let mut slice = stream.bytes();
         decode_partition(&mut slice)
+    }
+
+    /// Partition-stream bytes `[offset, offset + len)`: borrowed from one
+    /// cached chunk when they lie in one, else assembled from several.
+    pub(super) async fn read_stream(&self, offset: u64, len: u64) -> Result<StreamBytes> {
+        let first = (offset / self.chunk_bytes) as usize;
+        let last = ((offset + len.max(1) - 1) / self.chunk_bytes) as usize;
+        let chunks = self.chunks(first, last).await?;
+        let skip = (offset - first as u64 * self.chunk_bytes) as usize;
+        let end = skip + len as usize;
+        let beyond =
+            || StorageError::corrupt("sstable data", "partition beyond decompressed chunks");
+        if let [chunk] = chunks.as_slice() {
+            if end > chunk.len() {
+                return Err(beyond());
+            }
+            return Ok(StreamBytes::Shared(Rc::clone(chunk), skip, end));
+        }
+        let mut stream = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+        for c in &chunks {
+            stream.extend_from_slice(c);
+        }
+        stream.truncate(end);
+        if stream.len() != end {
+            return Err(beyond());
+        }
+        stream.drain(..skip);
+        Ok(StreamBytes::Owned(stream))
+    }
+
+    /// Decompressed chunks `first..=last`: cached ones from the cache, each run
+    /// of missing ones with one read, verified, then cached.
+    async fn chunks(&self, first: usize, last: usize) -> Result<Vec<Rc<[u8]>>> {
+        let mut out: Vec<Option<Rc<[u8]>>> = (first..=last)
+            .map(|i| {
+                let offset = self.chunk_offsets.get(i)?;
+                self.cache
+                    .get_bytes(&self.cache_key(BlockKind::DataChunk, *offset))
+            })
+            .collect();
+        let mut i = 0;
+        while i < out.len() {
+            if out.get(i).is_some_and(Option::is_some) {
+                i += 1;
+                continue;
+            }
+            let run_end = (i..out.len())
+                .find(|&j| out.get(j).is_some_and(Option::is_some))
+                .unwrap_or(out.len());
+            let (Some(&start), Some(&end)) = (
+                self.chunk_offsets.get(first + i),
+                self.chunk_offsets.get(first + run_end),
+            ) else {
+                return Err(StorageError::corrupt(
+                    "sstable data",
+                    "partition beyond the last chunk",
+                ));
+            };
+            let raw = read_exact_at(
+                self.data.as_ref(),
+                start,
+                (end - start) as usize,
+                "sstable data",
+            )
+            .await?;
+            let mut input = raw.as_slice();
+            for slot in out.iter_mut().take(run_end).skip(i) {
+                let offset = start + (raw.len() - input.len()) as u64;
+                let chunk: Rc<[u8]> = decode_chunk(&mut input)?.into();
+                self.cache.insert(
+                    self.cache_key(BlockKind::DataChunk, offset),
+                    CachedBlock::Bytes(Rc::clone(&chunk)),
+                );
+                *slot = Some(chunk);
+            }
+            i = run_end;
+        }
+        Ok(out.into_iter().flatten().collect())
     }
 
     /// Reads every index block and data chunk, verifying all checksums.
     pub async fn verify(&self) -> Result<u64> {
         let mut partitions = 0;
         for i in 0..self.blocks.len() {
-            partitions += self.read_block(i).await?.len() as u64;
+            partitions += self.read_block_uncached(i).await?.len() as u64;
         }
         let raw = read_all(self.data.as_ref()).await?;
         let mut input = raw.as_slice();
@@ -333,6 +442,23 @@ impl SSTable {
     /// Every partition in ring order (tools and compaction).
     pub async fn all_entries(&self) -> Result<Vec<IndexEntry>> {
         self.entries_in(TokenRange::FULL).await
+    }
+}
+
+/// Decompressed partition-stream bytes: a range of one shared (cached) chunk,
+/// or bytes assembled from several chunks.
+#[derive(Debug)]
+pub enum StreamBytes {
+    Shared(Rc<[u8]>, usize, usize),
+    Owned(Vec<u8>),
+}
+
+impl StreamBytes {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            StreamBytes::Shared(chunk, start, end) => chunk.get(*start..*end).unwrap_or_default(),
+            StreamBytes::Owned(v) => v,
+        }
     }
 }
 

@@ -54,7 +54,7 @@ impl Scanner {
     /// Position of the next partition without reading it.
     pub async fn peek(&mut self) -> Result<Option<&IndexEntry>> {
         while self.entries.is_empty() && self.next_block < self.sst.blocks.len() {
-            self.entries = self.sst.read_block(self.next_block).await?.into();
+            self.entries = self.sst.read_block_uncached(self.next_block).await?.into();
             self.next_block += 1;
         }
         Ok(self.entries.front())

@@ -1,0 +1,114 @@
+//! Running a statement: plain writes through the proxy, counters and list
+//! operations as read-modify-writes on the owning shard, conditions as LWT.
+
+use std::rc::Rc;
+
+use sibyl_protocol::response::ResultBody;
+
+use super::{Action, ModifyPlan};
+use crate::cql3::ast::Assignment;
+use crate::cql3::statements::bind::Bound;
+use crate::cql3::{CqlError, CqlResult};
+use crate::schema::ColumnKind;
+use crate::service::{ShardServices, proxy};
+
+impl ModifyPlan {
+    /// Runs the statement. Conditional statements answer with the
+    /// `[applied]` row; others with nothing.
+    pub async fn execute(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<Option<ResultBody>> {
+        if self.condition.is_some() {
+            return self.execute_conditional(services, bound).await.map(Some);
+        }
+        if self.table.is_counter() && matches!(self.action, Action::Update(_)) {
+            self.execute_counters(services, bound).await?;
+            return Ok(None);
+        }
+        let (mutations, list_ops, options) =
+            self.mutations_and_list_ops(bound, services.shard as u16, None)?;
+        for mutation in mutations {
+            proxy::apply(services, &self.table, mutation).await?;
+        }
+        for (key, token, (clustering, column, op)) in list_ops {
+            let target = crate::cql3::statements::lwt::Target {
+                key,
+                token,
+                clustering,
+            };
+            crate::cql3::statements::lwt::apply_list_ops(
+                services,
+                self.table.clone(),
+                target,
+                column,
+                vec![op],
+                options.timestamp_us,
+                options.ttl_s,
+                options.now_s,
+            )
+            .await?;
+        }
+        Ok(None)
+    }
+
+    pub(super) async fn execute_counters(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+    ) -> CqlResult<()> {
+        let Action::Update(assignments) = &self.action else {
+            return Ok(());
+        };
+        let t = &self.table;
+        let mut deltas = Vec::new();
+        let mut static_only = true;
+        for assignment in assignments {
+            let column = t
+                .column(assignment.column())
+                .ok_or_else(|| CqlError::server("column vanished"))?;
+            let (value, sign) = match assignment {
+                Assignment::Add { value, .. } => (value, 1i64),
+                Assignment::Subtract { value, .. } => (value, -1i64),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot set the value of counter column {} (counters can only be incremented/decremented, not set)",
+                        column.name
+                    )));
+                }
+            };
+            static_only &= column.kind == ColumnKind::Static;
+            if let Some(delta) = bound.eval_bigint(value, &column.name)? {
+                deltas.push((column.id, delta.wrapping_mul(sign)));
+            }
+        }
+        let timestamp_us = match &self.attributes.timestamp {
+            Some(term) => bound.eval_bigint(term, "[timestamp]")?,
+            None => None,
+        }
+        .unwrap_or_else(ShardServices::now_us);
+        let now_s = bound.now_ms.div_euclid(1000);
+        for key in self.bound_keys(bound)? {
+            let token = crate::dht::token_of_key(&key).0;
+            for clustering in self.bound_clusterings(bound)? {
+                let target = crate::cql3::statements::lwt::Target {
+                    key: key.clone(),
+                    token,
+                    clustering,
+                };
+                crate::cql3::statements::lwt::apply_counters(
+                    services,
+                    t.clone(),
+                    target,
+                    static_only,
+                    deltas.clone(),
+                    timestamp_us,
+                    now_s,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}

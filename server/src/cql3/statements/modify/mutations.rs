@@ -1,0 +1,257 @@
+//! Bound statements turned into mutations: keys and clusterings from the
+//! restrictions, USING TTL and TIMESTAMP, INSERT JSON.
+
+use sibyl_protocol::types::ColumnType;
+use sibyl_storage::mutation::Mutation;
+
+use super::{Action, ModifyPlan, PendingListOp};
+use crate::cql3::ast::Term;
+use crate::cql3::statements::bind::Bound;
+use crate::cql3::writes::{PartitionWriter, WriteOptions};
+use crate::cql3::{CqlError, CqlResult};
+use crate::schema::ColumnKind;
+use crate::service::ShardServices;
+
+impl ModifyPlan {
+    pub(super) fn values(
+        bound: &Bound<'_>,
+        terms: &[Term],
+        ty: &ColumnType,
+        name: &str,
+    ) -> CqlResult<Vec<Vec<u8>>> {
+        terms
+            .iter()
+            .map(|t| bound.eval_required(t, ty, name))
+            .collect()
+    }
+
+    pub(super) fn product(lists: Vec<Vec<Vec<u8>>>) -> Vec<Vec<Vec<u8>>> {
+        let mut out: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
+        for list in lists {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    list.iter()
+                        .map(move |v| [prefix.clone(), vec![v.clone()]].concat())
+                })
+                .collect();
+        }
+        out
+    }
+
+    pub(super) fn bound_clusterings(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<Vec<u8>>>> {
+        let ck_columns: Vec<_> = self.table.clustering_key().collect();
+        Ok(Self::product(
+            self.clustering
+                .iter()
+                .zip(&ck_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        ))
+    }
+
+    pub(super) fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
+        let pk_columns: Vec<_> = self.table.partition_key().collect();
+        let keys = Self::product(
+            self.partition
+                .iter()
+                .zip(&pk_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        );
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
+                crate::dht::serialize_partition_key(&refs)
+            })
+            .collect())
+    }
+
+    /// The mutations this statement makes with `bound` values. List
+    /// operations that need the list's current contents are refused here:
+    /// only a plain statement runs them (see [`ModifyPlan::execute`]).
+    pub fn mutations(
+        &self,
+        bound: &Bound<'_>,
+        shard: u16,
+        batch_timestamp: Option<i64>,
+    ) -> CqlResult<Vec<Mutation>> {
+        let (mutations, list_ops, _) =
+            self.mutations_and_list_ops(bound, shard, batch_timestamp)?;
+        if !list_ops.is_empty() {
+            return Err(CqlError::invalid(
+                "List operations by index or value are not supported in batches and conditional statements yet",
+            ));
+        }
+        Ok(mutations)
+    }
+
+    pub(super) fn mutations_and_list_ops(
+        &self,
+        bound: &Bound<'_>,
+        shard: u16,
+        batch_timestamp: Option<i64>,
+    ) -> CqlResult<(
+        Vec<Mutation>,
+        Vec<(Vec<u8>, i64, PendingListOp)>,
+        WriteOptions,
+    )> {
+        let t = self.table.as_ref();
+        let timestamp_us = match &self.attributes.timestamp {
+            Some(term) => bound.eval_bigint(term, "[timestamp]")?,
+            None => None,
+        }
+        .or(batch_timestamp)
+        .unwrap_or_else(ShardServices::now_us);
+        let ttl_s = match &self.attributes.ttl {
+            Some(term) => match bound.eval_int(term, "[ttl]")? {
+                Some(n) if n < 0 => {
+                    return Err(CqlError::invalid(format!(
+                        "A TTL must be greater or equal to 0, but was {n}"
+                    )));
+                }
+                Some(n) if n > 630_720_000 => {
+                    return Err(CqlError::invalid(format!(
+                        "ttl is too large. requested ({n}) maximum (630720000)"
+                    )));
+                }
+                Some(n) => n as u32,
+                None => t.params.default_time_to_live,
+            },
+            None => t.params.default_time_to_live,
+        };
+        let options = WriteOptions {
+            timestamp_us,
+            ttl_s,
+            now_s: bound.now_ms.div_euclid(1000),
+        };
+        if let Action::InsertJson {
+            value,
+            default_unset,
+        } = &self.action
+        {
+            return self
+                .json_mutation(bound, value, *default_unset, options, shard)
+                .map(|m| (vec![m], Vec::new(), options));
+        }
+        let pk_columns: Vec<_> = t.partition_key().collect();
+        let keys = Self::product(
+            self.partition
+                .iter()
+                .zip(&pk_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        );
+        let ck_columns: Vec<_> = t.clustering_key().collect();
+        let clusterings = Self::product(
+            self.clustering
+                .iter()
+                .zip(&ck_columns)
+                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
+                .collect::<CqlResult<_>>()?,
+        );
+        let mut mutations = Vec::with_capacity(keys.len());
+        let mut pending = Vec::new();
+        for key in keys {
+            let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
+            if refs.iter().any(|k| k.is_empty()) && refs.len() == 1 {
+                return Err(CqlError::invalid("Key may not be empty"));
+            }
+            let mut writer = PartitionWriter::new(t, &refs, options, shard);
+            let mut list_ops = Vec::new();
+            for clustering in &clusterings {
+                self.apply_action(&mut writer, bound, clustering, &mut list_ops)?;
+            }
+            let token = writer.token();
+            let key_bytes = crate::dht::serialize_partition_key(&refs);
+            pending.extend(
+                list_ops
+                    .into_iter()
+                    .map(|op| (key_bytes.clone(), token, op)),
+            );
+            if !writer.is_empty() {
+                mutations.push(writer.into_mutation());
+            }
+        }
+        Ok((mutations, pending, options))
+    }
+
+    /// INSERT JSON: parses the object, maps its keys to columns (quoted keys
+    /// are case-sensitive names), and writes the row like INSERT VALUES.
+    pub(super) fn json_mutation(
+        &self,
+        bound: &Bound<'_>,
+        value: &Term,
+        default_unset: bool,
+        options: WriteOptions,
+        shard: u16,
+    ) -> CqlResult<Mutation> {
+        let t = self.table.as_ref();
+        let text = bound.eval_required(value, &ColumnType::Text, "[json]")?;
+        let text = String::from_utf8(text)
+            .map_err(|_| CqlError::invalid("Invalid UTF-8 in JSON value"))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            CqlError::invalid(format!(
+                "Could not decode JSON string as a map: {e}. (String was: {text})"
+            ))
+        })?;
+        let serde_json::Value::Object(object) = json else {
+            return Err(CqlError::invalid(format!(
+                "Could not decode JSON string as a map: not an object. (String was: {text})"
+            )));
+        };
+        let mut values: Vec<Option<Option<Vec<u8>>>> = vec![None; t.columns.len()];
+        for (key, json_value) in &object {
+            let name = match key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                Some(quoted) => quoted.to_owned(),
+                None => key.to_lowercase(),
+            };
+            let index = t
+                .columns
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| {
+                    CqlError::invalid(format!(
+                        "JSON values map contains unrecognized column: {key}"
+                    ))
+                })?;
+            let column = &t.columns[index];
+            let decoded =
+                crate::cql3::values::json_to_value(json_value, &column.column_type, &column.name)?;
+            values[index] = Some(decoded.map(|v| v.to_bytes()));
+        }
+        let mut key_parts = Vec::new();
+        let mut clustering = Vec::new();
+        for (index, column) in t.columns.iter().enumerate() {
+            if !column.kind.is_primary_key() {
+                continue;
+            }
+            let value = values[index].clone().flatten().ok_or_else(|| {
+                CqlError::invalid(format!(
+                    "Invalid null value in condition for column {}",
+                    column.name
+                ))
+            })?;
+            if column.kind == ColumnKind::PartitionKey {
+                key_parts.push(value);
+            } else {
+                clustering.push(value);
+            }
+        }
+        let refs: Vec<&[u8]> = key_parts.iter().map(Vec::as_slice).collect();
+        let mut writer = PartitionWriter::new(t, &refs, options, shard);
+        writer.add_row_marker(&clustering);
+        for (index, column) in t.columns.iter().enumerate() {
+            if column.kind.is_primary_key() {
+                continue;
+            }
+            match &values[index] {
+                Some(value) => writer.set_column(&clustering, column, value.as_deref())?,
+                None if default_unset => {}
+                None => writer.set_column(&clustering, column, None)?,
+            }
+        }
+        Ok(writer.into_mutation())
+    }
+}

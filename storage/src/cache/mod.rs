@@ -1,0 +1,202 @@
+//! The per-shard block cache: decompressed, checksum-verified `Data.db`
+//! chunks and decoded `Index.db` blocks of the shard's SSTables, so that a
+//! hot partition is read without touching the disk (DESIGN.md §4 "I/O").
+//!
+//! One cache per shard engine, shared by every table of the shard and owned by
+//! the shard's thread (`Rc`, `RefCell`, no locks). Entries are keyed by
+//! ([`BlockKey`]) a file id the cache hands out when an SSTable is opened (never
+//! reused, so a deleted SSTable's blocks can never be served for a new one),
+//! the block kind and the block's offset in its file.
+//!
+//! Memory bound: every entry is charged its payload bytes plus a fixed
+//! per-entry overhead ([`ENTRY_OVERHEAD_BYTES`]); the sum of charges never
+//! exceeds the capacity; least recently used entries are evicted first. A
+//! capacity of 0 disables the cache (lookups miss without counting).
+//!
+//! Invalidation: [`BlockCache::invalidate_file`] when an SSTable leaves the live
+//! set (compaction, truncate, drop) and again when the last handle to it is
+//! dropped, since a read that was in flight may have re-inserted blocks.
+//! Compaction scans and `verify` bypass the cache so they do not evict the
+//! foreground working set.
+
+pub mod lru;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::sstable::reader::IndexEntry;
+use lru::Lru;
+
+/// Default capacity per shard.
+pub const DEFAULT_CAPACITY_BYTES: usize = 64 << 20;
+
+/// Bytes charged per entry beyond its payload: the slab slot, the key's
+/// B-tree entry and the `Rc` header, rounded up.
+pub const ENTRY_OVERHEAD_BYTES: usize = 128;
+
+/// Which component a cached block comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockKind {
+    /// A decoded `Index.db` block (offset = the block's file offset).
+    Index,
+    /// A decompressed `Data.db` chunk (offset = the chunk's file offset).
+    DataChunk,
+    /// A decoded per-partition row index (offset = the partition's stream offset).
+    RowIndex,
+}
+
+/// Identifies one block of one open SSTable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlockKey {
+    pub file_id: u64,
+    pub kind: BlockKind,
+    pub offset: u64,
+}
+
+/// A cached block.
+#[derive(Debug, Clone)]
+pub enum CachedBlock {
+    Bytes(Rc<[u8]>),
+    Index(Rc<[IndexEntry]>),
+}
+
+impl CachedBlock {
+    /// Bytes this block is charged against the capacity.
+    pub fn charge_bytes(&self) -> usize {
+        ENTRY_OVERHEAD_BYTES
+            + match self {
+                CachedBlock::Bytes(b) => b.len(),
+                CachedBlock::Index(entries) => entries
+                    .iter()
+                    .map(|e| std::mem::size_of::<IndexEntry>() + e.key.len())
+                    .sum(),
+            }
+    }
+}
+
+/// Counters and gauges of one shard's cache (what the server can publish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    pub capacity_bytes: usize,
+    pub size_bytes: usize,
+    pub entries: usize,
+    pub hits: u64,
+    pub misses: u64,
+    pub insertions: u64,
+    pub evictions: u64,
+    /// Entries removed because their SSTable went away.
+    pub invalidations: u64,
+}
+
+/// One shard's block cache; share it with `Rc`.
+#[derive(Debug)]
+pub struct BlockCache {
+    lru: RefCell<Lru<BlockKey, CachedBlock>>,
+    next_file_id: Cell<u64>,
+    counters: Cell<CacheStats>,
+}
+
+impl BlockCache {
+    pub fn new(capacity_bytes: usize) -> Self {
+        BlockCache {
+            lru: RefCell::new(Lru::new(capacity_bytes)),
+            next_file_id: Cell::new(1),
+            counters: Cell::new(CacheStats::default()),
+        }
+    }
+
+    /// A cache that stores nothing (tools, and SSTables opened without one).
+    pub fn disabled() -> Rc<Self> {
+        Rc::new(Self::new(0))
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.lru.borrow().capacity_bytes() > 0
+    }
+
+    /// A fresh id for an SSTable being opened; ids are never reused.
+    pub fn new_file_id(&self) -> u64 {
+        let id = self.next_file_id.get();
+        self.next_file_id.set(id + 1);
+        id
+    }
+
+    fn count(&self, f: impl FnOnce(&mut CacheStats)) {
+        let mut c = self.counters.get();
+        f(&mut c);
+        self.counters.set(c);
+    }
+
+    pub fn get(&self, key: &BlockKey) -> Option<CachedBlock> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let found = self.lru.borrow_mut().get(key).cloned();
+        self.count(|c| match found {
+            Some(_) => c.hits += 1,
+            None => c.misses += 1,
+        });
+        found
+    }
+
+    /// A cached data chunk or row index (`None` on a miss or a kind mismatch).
+    pub fn get_bytes(&self, key: &BlockKey) -> Option<Rc<[u8]>> {
+        match self.get(key)? {
+            CachedBlock::Bytes(b) => Some(b),
+            CachedBlock::Index(_) => None,
+        }
+    }
+
+    /// A cached index block.
+    pub fn get_index(&self, key: &BlockKey) -> Option<Rc<[IndexEntry]>> {
+        match self.get(key)? {
+            CachedBlock::Index(entries) => Some(entries),
+            CachedBlock::Bytes(_) => None,
+        }
+    }
+
+    /// Caches a verified block, evicting least recently used ones to fit.
+    pub fn insert(&self, key: BlockKey, block: CachedBlock) {
+        if !self.is_enabled() {
+            return;
+        }
+        let charge = block.charge_bytes();
+        let done = self.lru.borrow_mut().insert(key, block, charge);
+        self.count(|c| {
+            c.insertions += u64::from(done.stored);
+            c.evictions += done.evicted as u64;
+        });
+    }
+
+    /// Drops every block of one SSTable.
+    pub fn invalidate_file(&self, file_id: u64) {
+        if !self.is_enabled() {
+            return;
+        }
+        let first = BlockKey {
+            file_id,
+            kind: BlockKind::Index,
+            offset: 0,
+        };
+        let last = BlockKey {
+            file_id,
+            kind: BlockKind::RowIndex,
+            offset: u64::MAX,
+        };
+        let removed = self.lru.borrow_mut().remove_range(first..=last);
+        self.count(|c| c.invalidations += removed as u64);
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        let lru = self.lru.borrow();
+        CacheStats {
+            capacity_bytes: lru.capacity_bytes(),
+            size_bytes: lru.size_bytes(),
+            entries: lru.len(),
+            ..self.counters.get()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
