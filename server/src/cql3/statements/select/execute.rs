@@ -102,7 +102,11 @@ impl SelectPlan {
             return self.render(kept, bound, limit, None);
         }
         let selections = self.partition_selection(bound)?;
-        let slices = self.slices(bound)?;
+        let slices = self.clustering.slices(&self.table, bound)?;
+        if slices.is_empty() && self.clustering.is_restricted() {
+            // `IN ()` selects nothing.
+            return self.render(Vec::new(), bound, limit, None);
+        }
         let mut rows: Vec<CqlRow> = Vec::new();
         let mut next: Option<PagingState> = None;
         let start_index = state.as_ref().map_or(0, |s| s.partition_index as usize);

@@ -4,47 +4,16 @@
 use std::cmp::Ordering;
 
 use sibyl_protocol::types::ColumnType;
-use sibyl_storage::mutation::{Bound as SliceBound, ClusteringSlice};
 use sibyl_storage::query::{PartitionSelection, TokenRange};
 
 use super::*;
+use crate::cql3::CqlResult;
 use crate::cql3::ast::Term;
 use crate::cql3::statements::bind::Bound;
 use crate::cql3::values::compare_values;
-use crate::cql3::{CqlError, CqlResult};
 use crate::dht::{serialize_partition_key, token_of_key};
 
 impl SelectPlan {
-    pub(super) fn key_values(
-        &self,
-        bound: &Bound<'_>,
-        values: &KeyValues,
-        ty: &ColumnType,
-        name: &str,
-    ) -> CqlResult<Vec<Vec<u8>>> {
-        let mut out = match values {
-            KeyValues::Eq(term) => vec![bound.eval_required(term, ty, name)?],
-            KeyValues::In(terms) => terms
-                .iter()
-                .map(|t| bound.eval_required(t, ty, name))
-                .collect::<CqlResult<_>>()?,
-            KeyValues::InMarker(term) => {
-                let list = bound.eval_required(
-                    term,
-                    &ColumnType::List(Box::new(ty.clone())),
-                    &format!("in({name})"),
-                )?;
-                crate::cql3::writes::collection_elements(&list)?
-                    .into_iter()
-                    .map(<[u8]>::to_vec)
-                    .collect()
-            }
-        };
-        out.sort_by(|a, b| compare_values(ty, a, b));
-        out.dedup();
-        Ok(out)
-    }
-
     /// Cartesian product of per-component value lists.
     pub(super) fn product(lists: Vec<Vec<Vec<u8>>>) -> Vec<Vec<Vec<u8>>> {
         let mut out: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
@@ -58,66 +27,6 @@ impl SelectPlan {
                 .collect();
         }
         out
-    }
-
-    pub(super) fn slices(&self, bound: &Bound<'_>) -> CqlResult<Vec<ClusteringSlice>> {
-        if self.clustering_prefix.is_empty() && self.clustering_slice.is_none() {
-            return Ok(Vec::new());
-        }
-        let columns: Vec<_> = self.table.clustering_key().collect();
-        let mut lists = Vec::new();
-        for (values, column) in self.clustering_prefix.iter().zip(&columns) {
-            lists.push(self.key_values(bound, values, &column.column_type, &column.name)?);
-        }
-        let prefixes = Self::product(lists);
-        let mut slices = Vec::new();
-        for prefix in prefixes {
-            let Some(bounds) = &self.clustering_slice else {
-                slices.push(ClusteringSlice {
-                    start: SliceBound::inclusive(prefix.clone()),
-                    end: SliceBound::inclusive(prefix),
-                });
-                continue;
-            };
-            let column = columns
-                .get(prefix.len())
-                .ok_or_else(|| CqlError::server("slice past the clustering key"))?;
-            let eval = |side: &Option<(Term, bool)>| -> CqlResult<Option<(Vec<u8>, bool)>> {
-                side.as_ref()
-                    .map(|(term, inclusive)| {
-                        Ok((
-                            bound.eval_required(term, &column.column_type, &column.name)?,
-                            *inclusive,
-                        ))
-                    })
-                    .transpose()
-            };
-            let (lower, upper) = (eval(&bounds.lower)?, eval(&bounds.upper)?);
-            let make = |side: Option<(Vec<u8>, bool)>| match side {
-                Some((value, inclusive)) => {
-                    let mut p = prefix.clone();
-                    p.push(value);
-                    SliceBound {
-                        prefix: p,
-                        inclusive,
-                    }
-                }
-                None => SliceBound::inclusive(prefix.clone()),
-            };
-            let (start, end) = if column.descending {
-                (make(upper), make(lower))
-            } else {
-                (make(lower), make(upper))
-            };
-            slices.push(ClusteringSlice { start, end });
-        }
-        // Slices go to storage in clustering order.
-        let order: Vec<(ColumnType, bool)> = columns
-            .iter()
-            .map(|c| (c.column_type.clone(), c.descending))
-            .collect();
-        slices.sort_by(|a, b| compare_prefixes(&order, &a.start.prefix, &b.start.prefix));
-        Ok(slices)
     }
 
     pub(super) fn partition_selection(
@@ -153,7 +62,7 @@ impl SelectPlan {
                 let lists = values
                     .iter()
                     .zip(&columns)
-                    .map(|(v, c)| self.key_values(bound, v, &c.column_type, &c.name))
+                    .map(|(v, c)| key_values(bound, v, &c.column_type, &c.name))
                     .collect::<CqlResult<Vec<_>>>()?;
                 Ok(Self::product(lists)
                     .into_iter()
@@ -183,4 +92,34 @@ pub(super) fn compare_prefixes(
         }
     }
     a.len().cmp(&b.len())
+}
+
+/// The values of one key column, sorted by its type and deduplicated.
+pub(super) fn key_values(
+    bound: &Bound<'_>,
+    values: &KeyValues,
+    ty: &ColumnType,
+    name: &str,
+) -> CqlResult<Vec<Vec<u8>>> {
+    let mut out = match values {
+        KeyValues::Eq(term) => vec![bound.eval_required(term, ty, name)?],
+        KeyValues::In(terms) => terms
+            .iter()
+            .map(|t| bound.eval_required(t, ty, name))
+            .collect::<CqlResult<_>>()?,
+        KeyValues::InMarker(term) => {
+            let list = bound.eval_required(
+                term,
+                &ColumnType::List(Box::new(ty.clone())),
+                &format!("in({name})"),
+            )?;
+            crate::cql3::writes::collection_elements(&list)?
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect()
+        }
+    };
+    out.sort_by(|a, b| compare_values(ty, a, b));
+    out.dedup();
+    Ok(out)
 }

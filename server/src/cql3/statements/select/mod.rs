@@ -17,12 +17,14 @@ use crate::schema::{ColumnKind, Schema, TableMetadata};
 
 const FILTERING_MESSAGE: &str = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING";
 
+mod clustering;
 mod execute;
 mod filter;
 mod index_read;
 mod keys;
 mod restrictions;
 
+use clustering::ClusteringPlan;
 use keys::compare_prefixes;
 use restrictions::*;
 
@@ -31,8 +33,7 @@ pub struct SelectPlan {
     pub table: Arc<TableMetadata>,
     partition: PartitionRestriction,
     /// EQ/IN restrictions on a clustering prefix, then an optional slice.
-    clustering_prefix: Vec<KeyValues>,
-    clustering_slice: Option<SliceBounds>,
+    clustering: ClusteringPlan,
     filters: Vec<Filter>,
     selection: SelectionPlan,
     /// GROUP BY columns (indexes into the table's columns), a key prefix.
@@ -77,23 +78,11 @@ impl SelectPlan {
     ) -> CqlResult<Self> {
         let table = resolve_table(schema, &statement.table, keyspace)?;
         let t = table.as_ref();
-        let mut pk: Vec<Option<KeyValues>> = vec![None; t.partition_key_len()];
-        let mut ck: Vec<Option<KeyValues>> = vec![None; t.clustering_len()];
-        let mut slice: Option<(usize, SliceBounds)> = None;
-        let mut token: Option<SliceBounds> = None;
-        let mut filters = Vec::new();
+        let mut slots = Slots::new(t);
         for relation in &statement.relations {
-            Self::add_relation(
-                t,
-                relation,
-                binds,
-                &mut pk,
-                &mut ck,
-                &mut slice,
-                &mut token,
-                &mut filters,
-            )?;
+            Self::add_relation(t, relation, binds, &mut slots)?;
         }
+        let (pk, token, mut filters) = (slots.pk, slots.token, slots.filters);
         let allow_filtering = statement.allow_filtering;
         // Partition key: all components restricted, or none (range scan).
         let restricted = pk.iter().filter(|r| r.is_some()).count();
@@ -129,67 +118,14 @@ impl SelectPlan {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         };
         filters.extend(pk_filters);
-        // Clustering: an unbroken prefix, then at most one slice.
-        let mut clustering_prefix = Vec::new();
-        let mut gap: Option<usize> = None;
-        for (i, r) in ck.into_iter().enumerate() {
-            match (r, gap) {
-                (Some(values), None) => clustering_prefix.push(values),
-                (Some(values), Some(missing)) => {
-                    if !allow_filtering {
-                        let name = |p: usize| {
-                            t.clustering_key()
-                                .nth(p)
-                                .map(|c| c.name.clone())
-                                .unwrap_or_default()
-                        };
-                        return Err(CqlError::invalid(format!(
-                            "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
-                            name(i),
-                            name(missing)
-                        )));
-                    }
-                    if let KeyValues::Eq(term) = values {
-                        let column = t
-                            .columns
-                            .iter()
-                            .position(|c| {
-                                c.kind == ColumnKind::Clustering && c.position == i as i32
-                            })
-                            .unwrap_or(0);
-                        filters.push(Filter {
-                            column,
-                            operator: Operator::Equal,
-                            value: RelationValue::Term(term),
-                        });
-                    }
-                }
-                (None, None) => gap = Some(i),
-                (None, Some(_)) => {}
-            }
-        }
-        let clustering_slice = match slice {
-            Some((position, bounds)) if position == clustering_prefix.len() => Some(bounds),
-            Some((position, _)) if !allow_filtering => {
-                let name = |p: usize| {
-                    t.clustering_key()
-                        .nth(p)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default()
-                };
-                return Err(CqlError::invalid(format!(
-                    "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
-                    name(position),
-                    name(clustering_prefix.len())
-                )));
-            }
-            Some(_) => {
-                return Err(CqlError::invalid(
-                    "Filtering on a clustering slice after a gap is not supported yet",
-                ));
-            }
-            None => None,
-        };
+        let clustering = ClusteringPlan::prepare(
+            t,
+            slots.ck,
+            slots.slice,
+            slots.tuples,
+            allow_filtering,
+            &mut filters,
+        )?;
         // An index on one filtered column serves the query; any other
         // non-key restriction still needs ALLOW FILTERING.
         let index_scan = Self::choose_index(t, &filters);
@@ -201,7 +137,7 @@ impl SelectPlan {
         if matches!(
             partition,
             PartitionRestriction::All | PartitionRestriction::Token(_)
-        ) && !clustering_prefix.is_empty()
+        ) && clustering.is_restricted()
             && !allow_filtering
         {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
@@ -249,8 +185,7 @@ impl SelectPlan {
         Ok(Self {
             table: table.clone(),
             partition,
-            clustering_prefix,
-            clustering_slice,
+            clustering,
             filters,
             selection,
             group_by,

@@ -3,6 +3,7 @@
 
 use sibyl_protocol::types::ColumnType;
 
+use super::clustering::{TupleKind, TupleRelation, tuple_name, tuple_type};
 use super::*;
 use crate::cql3::ast::{
     Operator, Order, Relation, RelationTarget, RelationValue, SelectStatement, Term,
@@ -39,21 +40,46 @@ pub(super) struct Filter {
     pub(super) value: RelationValue,
 }
 
+/// The restrictions of a WHERE clause, sorted by what they restrict.
+#[derive(Debug)]
+pub(super) struct Slots {
+    pub(super) pk: Vec<Option<KeyValues>>,
+    pub(super) ck: Vec<Option<KeyValues>>,
+    /// A single-column clustering slice: (clustering position, bounds).
+    pub(super) slice: Option<(usize, SliceBounds)>,
+    pub(super) tuples: Vec<TupleRelation>,
+    pub(super) token: Option<SliceBounds>,
+    pub(super) filters: Vec<Filter>,
+}
+
+impl Slots {
+    pub(super) fn new(t: &TableMetadata) -> Self {
+        Self {
+            pk: vec![None; t.partition_key_len()],
+            ck: vec![None; t.clustering_len()],
+            slice: None,
+            tuples: Vec::new(),
+            token: None,
+            filters: Vec::new(),
+        }
+    }
+}
+
 impl SelectPlan {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the restriction slots being filled"
-    )]
     pub(super) fn add_relation(
         t: &TableMetadata,
         relation: &Relation,
         binds: &mut BindSpecs,
-        pk: &mut [Option<KeyValues>],
-        ck: &mut [Option<KeyValues>],
-        slice: &mut Option<(usize, SliceBounds)>,
-        token: &mut Option<SliceBounds>,
-        filters: &mut Vec<Filter>,
+        slots: &mut Slots,
     ) -> CqlResult<()> {
+        let Slots {
+            pk,
+            ck,
+            slice,
+            tuples,
+            token,
+            filters,
+        } = slots;
         match &relation.target {
             RelationTarget::Token(columns) => {
                 let pk_names: Vec<&str> = t.partition_key().map(|c| c.name.as_str()).collect();
@@ -216,7 +242,11 @@ impl SelectPlan {
                     }
                 }
             }
-            RelationTarget::MapElement { .. } | RelationTarget::Tuple(_) => Err(CqlError::invalid(
+            RelationTarget::Tuple(names) => {
+                tuples.push(tuple_relation(t, relation, names, binds)?);
+                Ok(())
+            }
+            RelationTarget::MapElement { .. } => Err(CqlError::invalid(
                 "Multi-column and map-element restrictions are not supported yet",
             )),
         }
@@ -310,4 +340,121 @@ impl SelectPlan {
         }
         None
     }
+}
+
+/// Checks a multi-column relation `(c1, c2) op ...` like Cassandra and types
+/// its markers.
+fn tuple_relation(
+    t: &TableMetadata,
+    relation: &Relation,
+    names: &[String],
+    binds: &mut BindSpecs,
+) -> CqlResult<TupleRelation> {
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        let column = t
+            .column(name)
+            .ok_or_else(|| CqlError::invalid(format!("Undefined column name {name}")))?;
+        if column.kind != ColumnKind::Clustering {
+            return Err(CqlError::invalid(format!(
+                "Multi-column relations can only be applied to clustering columns but was applied to: {name}"
+            )));
+        }
+        if columns
+            .iter()
+            .any(|c: &&crate::schema::ColumnMetadata| c.name == column.name)
+        {
+            return Err(CqlError::invalid(format!(
+                "Column \"{name}\" appeared twice in a relation: {relation}"
+            )));
+        }
+        if let Some(previous) = columns.last() {
+            if column.position != previous.position + 1 {
+                return Err(CqlError::invalid(format!(
+                    "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: {relation}"
+                )));
+            }
+        }
+        columns.push(column);
+    }
+    let Some(first) = columns.first() else {
+        return Err(CqlError::invalid("Empty multi-column relation"));
+    };
+    let start = first.position as usize;
+    // A tuple literal's arity is checked here; its markers take the columns'
+    // types, a marker for the whole tuple takes the tuple type.
+    let tuple_value = |term: &Term, binds: &mut BindSpecs| -> CqlResult<()> {
+        match term {
+            Term::Tuple(elements) => {
+                if elements.len() != columns.len() {
+                    return Err(CqlError::invalid(format!(
+                        "Expected {} elements in value tuple, but got {}: {term}",
+                        columns.len(),
+                        elements.len()
+                    )));
+                }
+                for (element, column) in elements.iter().zip(&columns) {
+                    if let Some(index) = marker_index(element) {
+                        binds.set(index, t, &column.name, column.column_type.clone());
+                    }
+                }
+                Ok(())
+            }
+            Term::BindMarker(marker) => {
+                binds.set(marker.index, t, &tuple_name(&columns), tuple_type(&columns));
+                Ok(())
+            }
+            _ => Err(CqlError::invalid(format!(
+                "Invalid value {term} for a multi-column relation on {}",
+                tuple_name(&columns)
+            ))),
+        }
+    };
+    let kind = match (&relation.operator, &relation.value) {
+        (Operator::Equal, RelationValue::Term(term)) => {
+            tuple_value(term, binds)?;
+            TupleKind::Values(KeyValues::Eq(term.clone()))
+        }
+        (Operator::In, RelationValue::InList(terms)) => {
+            for term in terms {
+                tuple_value(term, binds)?;
+            }
+            TupleKind::Values(KeyValues::In(terms.clone()))
+        }
+        (Operator::In, RelationValue::InMarker(marker)) => {
+            binds.set(
+                marker.index,
+                t,
+                &format!("in({})", tuple_name(&columns)),
+                ColumnType::List(Box::new(tuple_type(&columns))),
+            );
+            TupleKind::Values(KeyValues::InMarker(Term::BindMarker(marker.clone())))
+        }
+        (
+            op @ (Operator::GreaterThan
+            | Operator::GreaterThanOrEqual
+            | Operator::LessThan
+            | Operator::LessThanOrEqual),
+            RelationValue::Term(term),
+        ) => {
+            tuple_value(term, binds)?;
+            let inclusive = matches!(op, Operator::GreaterThanOrEqual | Operator::LessThanOrEqual);
+            if matches!(op, Operator::GreaterThan | Operator::GreaterThanOrEqual) {
+                TupleKind::Lower(term.clone(), inclusive)
+            } else {
+                TupleKind::Upper(term.clone(), inclusive)
+            }
+        }
+        (op, _) => {
+            return Err(CqlError::invalid(format!(
+                "Unsupported \"{}\" relation: {relation}",
+                op.text()
+            )));
+        }
+    };
+    Ok(TupleRelation {
+        start,
+        width: columns.len(),
+        kind,
+    })
 }
