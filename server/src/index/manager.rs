@@ -186,6 +186,11 @@ impl IndexManager {
     }
 
     /// Feeds a mutation this shard just applied to the table's indexes.
+    /// Whether any index of this shard covers table `table_id`.
+    pub fn covers_table(&self, table_id: u64) -> bool {
+        self.indexes.borrow().keys().any(|(id, _)| *id == table_id)
+    }
+
     pub fn on_write(&self, _schema: &Schema, mutation: &Mutation) {
         let mut indexes = self.indexes.borrow_mut();
         for ((table_id, _), index) in indexes.iter_mut() {

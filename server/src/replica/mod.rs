@@ -73,6 +73,14 @@ impl Replica {
             .map_err(|e| storage_error("write", e))
     }
 
+    /// [`Replica::apply`] that moves the mutation's rows into the memtable.
+    pub async fn apply_owned(&self, mutation: Mutation) -> Result<(), CqlError> {
+        self.engine
+            .apply_owned(mutation)
+            .await
+            .map_err(|e| storage_error("write", e))
+    }
+
     pub async fn read(&self, command: &ReadCommand) -> Result<ReadResult, CqlError> {
         self.engine
             .read(command)

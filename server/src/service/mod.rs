@@ -141,6 +141,15 @@ impl ShardServices {
         Ok(())
     }
 
+    /// [`ShardServices::write`] of a mutation the caller gives away: without
+    /// indexes to feed, its rows move into the memtable instead of being copied.
+    pub async fn write_owned(&self, mutation: sibyl_storage::mutation::Mutation) -> CqlResult<()> {
+        if self.indexes.covers_table(mutation.table_id) {
+            return self.write(&mutation).await;
+        }
+        self.data.apply_owned(mutation).await
+    }
+
     /// This shard's counter origin: the node's host id with the shard mixed in.
     pub fn counter_origin(&self) -> u128 {
         u128::from_be_bytes(self.node.host_id) ^ self.shard as u128

@@ -56,12 +56,14 @@ pub async fn apply(
     }
     let owner = services.sharder.shard_of(Token(mutation.update.token));
     if owner == services.shard {
-        return services.write(&mutation).await;
+        return services.write_owned(mutation).await;
     }
     services
         .mesh
         .call(owner, move |ctx| async move {
-            ShardServices::from_context(ctx)?.write(&mutation).await
+            ShardServices::from_context(ctx)?
+                .write_owned(mutation)
+                .await
         })
         .await
         .map_err(|_| unavailable(owner))?

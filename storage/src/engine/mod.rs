@@ -13,6 +13,7 @@ pub mod compaction;
 pub mod read;
 pub mod table;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -194,18 +195,29 @@ impl ShardEngine {
     /// commitlog's acknowledgement rule. On error the write may or may not be
     /// visible (like a Cassandra write failure) and is not acknowledged.
     pub async fn apply(&self, mutation: &Mutation) -> Result<()> {
+        self.apply_cow(Cow::Borrowed(mutation)).await
+    }
+
+    /// [`Engine::apply`] for a caller that gives the mutation away: its rows
+    /// move into the memtable instead of being copied.
+    pub async fn apply_owned(&self, mutation: Mutation) -> Result<()> {
+        self.apply_cow(Cow::Owned(mutation)).await
+    }
+
+    async fn apply_cow(&self, mutation: Cow<'_, Mutation>) -> Result<()> {
         let table = self.table(mutation.table_id)?;
         let mut payload = Vec::with_capacity(128);
-        codec::encode_mutation(mutation, &mut payload);
+        codec::encode_mutation(&mutation, &mut payload);
         let log = &self.inner.commitlog;
         let pos = log.append(mutation.table_id, &payload).await?;
         // No await between the append and the memtable apply: a flush switching
         // memtables cannot slip in and release this entry's segment early.
-        table
-            .memtable
-            .borrow()
-            .borrow_mut()
-            .apply(&mutation.update, pos);
+        let memtable = table.memtable.borrow();
+        match mutation {
+            Cow::Borrowed(m) => memtable.borrow_mut().apply(&m.update, pos),
+            Cow::Owned(m) => memtable.borrow_mut().apply_owned(m.update, pos),
+        }
+        drop(memtable);
         log.wait_durable(pos).await?;
         self.maybe_flush();
         Ok(())

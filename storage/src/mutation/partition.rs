@@ -6,6 +6,7 @@
 //! and builds on reads; its keys hold an `Rc` to the table's comparator, so it
 //! never leaves the owning shard.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -173,6 +174,14 @@ impl Partition {
         }
     }
 
+    /// No data and no deletion at all (a fresh partition).
+    pub fn is_empty(&self) -> bool {
+        self.deletion.is_live()
+            && self.static_row.is_empty()
+            && self.rows.is_empty()
+            && self.range_tombstones.is_empty()
+    }
+
     pub fn from_update(update: &PartitionUpdate, comparator: Rc<ClusteringComparator>) -> Self {
         let mut p = Partition::empty(update.key.clone(), update.token, comparator);
         p.apply(update);
@@ -182,6 +191,27 @@ impl Partition {
     /// Applies an update; returns the change in accounted bytes (may be negative).
     pub fn apply(&mut self, update: &PartitionUpdate) -> isize {
         let before = self.size_bytes_shallow();
+        let mut delta = self.apply_partition_level(update);
+        for (clustering, row) in &update.rows {
+            delta += self.apply_row(Cow::Borrowed(clustering), Cow::Borrowed(row));
+        }
+        delta + self.size_bytes_shallow() as isize - before as isize
+    }
+
+    /// [`Partition::apply`] that moves the update's rows in instead of
+    /// copying them (the write path owns its mutation).
+    pub fn apply_owned(&mut self, mut update: PartitionUpdate) -> isize {
+        let before = self.size_bytes_shallow();
+        let mut delta = self.apply_partition_level(&update);
+        for (clustering, row) in std::mem::take(&mut update.rows) {
+            delta += self.apply_row(Cow::Owned(clustering), Cow::Owned(row));
+        }
+        delta + self.size_bytes_shallow() as isize - before as isize
+    }
+
+    /// The partition deletion, static row and range tombstones of `update`;
+    /// returns the change in accounted row bytes.
+    fn apply_partition_level(&mut self, update: &PartitionUpdate) -> isize {
         let mut delta: isize = 0;
         if update.deletion.supersedes(&self.deletion) {
             self.deletion = update.deletion;
@@ -219,24 +249,21 @@ impl Partition {
                 delta -= self.drop_rows_shadowed_by(rt) as isize;
             }
         }
-        for (clustering, row) in &update.rows {
-            delta += self.apply_row(clustering, row);
-        }
-        delta + self.size_bytes_shallow() as isize - before as isize
+        delta
     }
 
-    fn apply_row(&mut self, clustering: &Clustering, row: &Row) -> isize {
-        let outer = self.deletion_covering(clustering);
+    fn apply_row(&mut self, clustering: Cow<'_, Clustering>, row: Cow<'_, Row>) -> isize {
+        let outer = self.deletion_covering(&clustering);
         let key = ClusteringKey {
             comparator: Rc::clone(&self.comparator),
-            values: clustering.clone(),
+            values: clustering.into_owned(),
         };
         // One tree descent whether the row exists or not.
         match self.rows.entry(key) {
             Entry::Occupied(mut e) => {
                 let existing = e.get_mut();
                 let old = existing.size_bytes();
-                existing.merge_from(row);
+                existing.merge_from(&row);
                 existing.drop_shadowed(outer);
                 let new = existing.size_bytes();
                 if existing.is_empty() {
@@ -247,7 +274,7 @@ impl Partition {
                 new as isize - old as isize
             }
             Entry::Vacant(e) => {
-                let mut row = row.clone();
+                let mut row = row.into_owned();
                 row.drop_shadowed(outer);
                 if row.is_empty() {
                     return 0;
@@ -294,6 +321,16 @@ impl Partition {
 
     /// Merges another partition (same key) into this one.
     pub fn merge_from(&mut self, other: &Partition) {
+        if self.is_empty() {
+            // The first source of a read: `other` is already merged and
+            // purged of what its deletions shadow, so a copy is the merge
+            // (a bulk tree clone instead of one insertion per row).
+            self.deletion = other.deletion;
+            self.static_row = other.static_row.clone();
+            self.rows = other.rows.clone();
+            self.range_tombstones = other.range_tombstones.clone();
+            return;
+        }
         let update = PartitionUpdate {
             key: other.key.clone(),
             token: other.token,
@@ -304,7 +341,7 @@ impl Partition {
         };
         self.apply(&update);
         for (key, row) in &other.rows {
-            self.apply_row(&key.values, row);
+            self.apply_row(Cow::Borrowed(&key.values), Cow::Borrowed(row));
         }
     }
 

@@ -147,7 +147,14 @@ fn run_steps(
         for step in steps {
             match step {
                 Step::Write(op) => {
-                    engine.apply(&op.to_mutation(desc)).await.expect("apply");
+                    // Both write entry points: borrowed (LWT, batches) and
+                    // owned (the server's plain write path).
+                    if ops.len() % 2 == 0 {
+                        engine.apply(&op.to_mutation(desc)).await.expect("apply");
+                    } else {
+                        let mutation = op.to_mutation(desc);
+                        engine.apply_owned(mutation).await.expect("apply");
+                    }
                     ops.push(op);
                 }
                 Step::Flush => engine.flush(model::TABLE).await.expect("flush"),
