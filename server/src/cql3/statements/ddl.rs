@@ -185,6 +185,11 @@ impl SchemaPlan {
                 if_not_exists,
                 fields,
             } => types::create(&ctx, name, *if_not_exists, fields),
+            SchemaStatement::AlterType {
+                name,
+                if_exists,
+                action,
+            } => types::alter(&ctx, name, *if_exists, action),
             SchemaStatement::DropType { name, if_exists } => types::drop(&ctx, name, *if_exists),
             SchemaStatement::CreateIndex { .. } => index::create(&ctx, &self.statement),
             SchemaStatement::DropIndex { name, if_exists } => index::drop(&ctx, name, *if_exists),
@@ -255,7 +260,6 @@ fn statement_kind(statement: &SchemaStatement) -> &'static str {
         SchemaStatement::CreateMaterializedView { .. }
         | SchemaStatement::AlterMaterializedView { .. }
         | SchemaStatement::DropMaterializedView { .. } => "Materialized views",
-        SchemaStatement::AlterType { .. } => "ALTER TYPE",
         _ => "User-defined functions, aggregates and triggers",
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn alter(
                         "Cannot drop PRIMARY KEY column {column_name}"
                     )));
                 }
+                refuse_dependent_indexes(&table, column_name, "drop")?;
                 table.columns.remove(position);
                 table.dropped_columns.insert(
                     column.name.clone(),
@@ -106,9 +107,10 @@ pub(super) fn alter(
             }
         }
         AlterTableAction::Options(properties) => table.params.apply(&options(properties)?)?,
-        AlterTableAction::RenameColumns { .. } => {
-            return Err(CqlError::invalid("Renaming columns is not supported yet"));
-        }
+        AlterTableAction::RenameColumns {
+            if_exists: if_columns_exist,
+            renames,
+        } => rename_columns(&mut table, renames, *if_columns_exist)?,
         AlterTableAction::DropCompactStorage => {
             return Err(CqlError::invalid(
                 "Cannot DROP COMPACT STORAGE on a table that is not compact",
@@ -125,18 +127,73 @@ pub(super) fn alter(
         table.params.clone(),
     );
     rebuilt.dropped_columns = table.dropped_columns.clone();
-    // An index whose column was dropped goes with it.
-    rebuilt.indexes = table
-        .indexes
-        .iter()
-        .filter(|index| crate::index::index_column(&rebuilt, index).is_ok())
-        .cloned()
-        .collect();
+    rebuilt.indexes = table.indexes.clone();
     ks.tables.insert(name.name.clone(), Arc::new(rebuilt));
     Ok(Some(Change::table(
         ks_name,
         ks,
         SchemaChangeType::Updated,
         &name.name,
+    )))
+}
+
+/// `RENAME a TO b AND ...`: Cassandra renames only primary key columns,
+/// whose values live in the partition key and clustering bytes rather than
+/// under a column id, so stored data needs no change. Every name is checked
+/// against the table as it was before the statement.
+fn rename_columns(
+    table: &mut TableMetadata,
+    renames: &[(String, String)],
+    if_columns_exist: bool,
+) -> CqlResult<()> {
+    let original = table.clone();
+    let qualified = format!("{}.{}", original.keyspace, original.name);
+    for (old, new) in renames {
+        let Some(column) = original.column(old) else {
+            if if_columns_exist {
+                continue;
+            }
+            return Err(CqlError::invalid(format!(
+                "Column {old} was not found in table {qualified}"
+            )));
+        };
+        if !column.kind.is_primary_key() {
+            return Err(CqlError::invalid(format!(
+                "Cannot rename non PRIMARY KEY column {old}"
+            )));
+        }
+        if original.column(new).is_some() {
+            return Err(CqlError::invalid(format!(
+                "Cannot rename column {old} to {new} in table '{qualified}'; another column with that name already exists"
+            )));
+        }
+        refuse_dependent_indexes(&original, old, "rename")?;
+        let renamed = table
+            .columns
+            .iter_mut()
+            .find(|c| c.name == *old)
+            .ok_or_else(|| CqlError::server("renamed column vanished"))?;
+        renamed.name = new.clone();
+        renamed.id = column_id_of(new);
+    }
+    Ok(())
+}
+
+/// Cassandra refuses to drop or rename a column that an index is built on.
+fn refuse_dependent_indexes(table: &TableMetadata, column: &str, verb: &str) -> CqlResult<()> {
+    let dependent: Vec<&str> = table
+        .indexes
+        .iter()
+        .filter(|index| {
+            crate::index::index_column(table, index).map_or(true, |(_, c)| c.name == column)
+        })
+        .map(|index| index.name.as_str())
+        .collect();
+    if dependent.is_empty() {
+        return Ok(());
+    }
+    Err(CqlError::invalid(format!(
+        "Cannot {verb} column {column} because it has dependent secondary indexes ({})",
+        dependent.join(", ")
     )))
 }

@@ -7,7 +7,7 @@ use sibyl_protocol::types::ColumnType;
 
 use super::table::column_type;
 use super::{Change, Context, guard_system};
-use crate::cql3::ast::{CqlType, QualifiedName};
+use crate::cql3::ast::{AlterTypeAction, CqlType, QualifiedName};
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::UserType;
 
@@ -79,7 +79,7 @@ pub(super) fn drop(
     let used = ks.tables.values().find(|t| {
         t.columns
             .iter()
-            .any(|c| c.column_type.cql_name().contains(&name.name))
+            .any(|c| references_type(&c.column_type, &name.name))
     });
     if let Some(t) = used {
         return Err(CqlError::invalid(format!(
@@ -94,4 +94,132 @@ pub(super) fn drop(
         SchemaChangeType::Dropped,
         &name.name,
     )))
+}
+
+/// `ALTER TYPE t ADD f type` and `ALTER TYPE t RENAME a TO b AND ...`.
+/// Stored values need no change: frozen values are read field by field
+/// until they end (so an added field reads as null), and non-frozen fields
+/// are stored under their position, which neither statement moves.
+pub(super) fn alter(
+    ctx: &Context<'_>,
+    name: &QualifiedName,
+    if_exists: bool,
+    action: &AlterTypeAction,
+) -> CqlResult<Option<Change>> {
+    let ks_name = ctx.keyspace_of(name.keyspace.as_deref())?;
+    let existing = ctx
+        .schema
+        .keyspace(ks_name)
+        .and_then(|ks| ks.types.get(&name.name).cloned());
+    let Some(user_type) = existing else {
+        if if_exists {
+            return Ok(None);
+        }
+        return Err(CqlError::invalid(format!(
+            "Type {ks_name}.{} doesn't exist",
+            name.name
+        )));
+    };
+    guard_system(ks_name)?;
+    let mut ks = ctx.existing(ks_name)?;
+    let qualified = format!("{ks_name}.{}", name.name);
+    let mut fields = user_type.fields.clone();
+    match action {
+        AlterTypeAction::AddField {
+            if_not_exists,
+            name: field,
+            cql_type,
+        } => {
+            if fields.iter().any(|(n, _)| n == field) {
+                if *if_not_exists {
+                    return Ok(None);
+                }
+                return Err(CqlError::invalid(format!(
+                    "Cannot add field {field} to type {qualified}: a field with name {field} already exists"
+                )));
+            }
+            let (ty, _) = column_type(cql_type, ks_name, &ks.types, field)?;
+            if references_type(&ty, &name.name) {
+                return Err(CqlError::invalid(format!(
+                    "Cannot add new field {field} of type {cql_type} to user type {qualified} as it would create a circular reference"
+                )));
+            }
+            let in_partition_key: Vec<String> = ks
+                .tables
+                .values()
+                .filter(|t| {
+                    t.partition_key()
+                        .any(|c| references_type(&c.column_type, &name.name))
+                })
+                .map(|t| format!("{ks_name}.{}", t.name))
+                .collect();
+            if !in_partition_key.is_empty() {
+                return Err(CqlError::invalid(format!(
+                    "Cannot add new field {field} of type {cql_type} to user type {qualified} as the type is being used in partition key by the following tables: {}",
+                    in_partition_key.join(", ")
+                )));
+            }
+            fields.push((field.clone(), ty));
+        }
+        AlterTypeAction::RenameFields {
+            if_exists: if_fields_exist,
+            renames,
+        } => {
+            for (old, new) in renames {
+                let Some(position) = user_type.fields.iter().position(|(n, _)| n == old) else {
+                    if *if_fields_exist {
+                        continue;
+                    }
+                    // Cassandra's spelling.
+                    return Err(CqlError::invalid(format!(
+                        "Unkown field {old} in user type {qualified}"
+                    )));
+                };
+                if let Some(slot) = fields.get_mut(position) {
+                    slot.0 = new.clone();
+                }
+            }
+            if let Some((duplicate, _)) = fields
+                .iter()
+                .find(|(n, _)| fields.iter().filter(|(m, _)| m == n).count() > 1)
+            {
+                // Cassandra formats this message with the keyspace's name
+                // where the type's is announced.
+                return Err(CqlError::invalid(format!(
+                    "Duplicate field name {duplicate} in type {ks_name}"
+                )));
+            }
+            if fields == user_type.fields {
+                return Ok(None);
+            }
+        }
+    }
+    ks.types.insert(
+        name.name.clone(),
+        Arc::new(UserType {
+            keyspace: ks_name.to_owned(),
+            name: name.name.clone(),
+            fields,
+        }),
+    );
+    Ok(Some(Change::user_type(
+        ks_name,
+        ks,
+        SchemaChangeType::Updated,
+        &name.name,
+    )))
+}
+
+/// Whether `ty` is, or contains, the user type `name` (of this keyspace).
+fn references_type(ty: &ColumnType, name: &str) -> bool {
+    match ty {
+        ColumnType::Udt {
+            name: udt, fields, ..
+        } => udt == name || fields.iter().any(|(_, f)| references_type(f, name)),
+        ColumnType::List(e) | ColumnType::Set(e) => references_type(e, name),
+        ColumnType::Map(k, v) => references_type(k, name) || references_type(v, name),
+        ColumnType::Tuple(items) => items.iter().any(|i| references_type(i, name)),
+        ColumnType::Vector { element, .. } => references_type(element, name),
+        _ => false,
+    }
 }
