@@ -112,7 +112,7 @@ impl ShardEngine {
             return;
         }
         let weak = Rc::downgrade(&self.inner);
-        let task = glommio::spawn_local(background_loop(weak));
+        let task = super::spawn_background(background_loop(weak));
         // The previous task (if any) has finished: `active` was false.
         *bg.task.borrow_mut() = Some(task);
     }

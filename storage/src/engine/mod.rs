@@ -238,7 +238,7 @@ impl ShardEngine {
         };
         self.inner.background_flush.set(true);
         let engine = self.clone();
-        glommio::spawn_local(async move {
+        spawn_background(async move {
             if let Err(error) = engine.flush(largest.schema.id).await {
                 tracing::error!(%error, table = largest.schema.id, "background flush failed");
             }
@@ -342,4 +342,35 @@ impl ShardEngine {
         self.flush_all().await?;
         self.inner.commitlog.close().await
     }
+}
+
+thread_local! {
+    /// The background queue and the executor it belongs to (tests may run
+    /// several executors one after another on one thread).
+    static BACKGROUND_QUEUE: std::cell::Cell<Option<(usize, glommio::TaskQueueHandle)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Spawns flush and compaction work into the shard's background task queue:
+/// it gets a fifth of the CPU shares of the default queue where requests
+/// run, so a long flush or compaction cannot hold a request's core for more
+/// than a preemption period (the executor switches queues at every yield).
+pub(crate) fn spawn_background<T: 'static>(
+    future: impl std::future::Future<Output = T> + 'static,
+) -> glommio::Task<T> {
+    let executor = glommio::executor();
+    let queue = match BACKGROUND_QUEUE.with(std::cell::Cell::get) {
+        Some((id, queue)) if id == executor.id() => queue,
+        _ => {
+            let queue = executor.create_task_queue(
+                glommio::Shares::Static(200),
+                glommio::Latency::NotImportant,
+                "sibyl-background",
+            );
+            BACKGROUND_QUEUE.with(|q| q.set(Some((executor.id(), queue))));
+            queue
+        }
+    };
+    glommio::spawn_local_into(future, queue)
+        .unwrap_or_else(|e| unreachable!("the background queue of this executor exists: {e}"))
 }

@@ -16,7 +16,6 @@ use crate::compaction::Strategy;
 use crate::error::{Result, StorageError};
 use crate::io::Disk;
 use crate::memtable::Memtable;
-use crate::mutation::Partition;
 use crate::schema::{ClusteringComparator, TableSchema};
 use crate::sstable::writer::WriteOptions;
 use crate::sstable::{
@@ -214,8 +213,17 @@ impl Table {
         position_hint: ReplayPosition,
     ) -> Result<ReplayPosition> {
         let (updates, bound) = {
+            // The flushing memtable no longer takes writes, so this borrow
+            // may span the yields that keep a large flush from holding the
+            // core (copying 10^5 partitions is tens of milliseconds).
             let m = memtable.borrow();
-            let updates: Vec<_> = m.iter().map(Partition::to_update).collect();
+            let mut updates = Vec::with_capacity(m.len());
+            for p in m.iter() {
+                updates.push(p.to_update());
+                if updates.len() % 256 == 0 {
+                    glommio::yield_if_needed().await;
+                }
+            }
             (updates, m.commitlog_upper_bound().max(position_hint))
         };
         let options = self.write_options(updates.len(), bound, 0);
