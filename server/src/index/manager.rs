@@ -168,6 +168,10 @@ impl IndexManager {
             loop {
                 let result = data.read(&command).await?;
                 for partition in &result.partitions {
+                    // Static cells index the whole partition (empty clustering).
+                    if let Some(static_row) = &partition.static_row {
+                        built.index_row(&(partition.key.clone(), Vec::new()), static_row);
+                    }
                     for row in &partition.rows {
                         built.index_row(&(partition.key.clone(), row.clustering.clone()), &row.row);
                     }
@@ -196,6 +200,10 @@ impl IndexManager {
         for ((table_id, _), index) in indexes.iter_mut() {
             if *table_id != mutation.table_id {
                 continue;
+            }
+            if !mutation.update.static_row.is_empty() {
+                let key: RowKey = (mutation.update.key.clone(), Vec::new());
+                index.index_row(&key, &mutation.update.static_row);
             }
             for (clustering, row) in &mutation.update.rows {
                 let key: RowKey = (mutation.update.key.clone(), clustering.clone());

@@ -32,6 +32,18 @@ pub enum Target {
     Keys,
     /// Set elements, list elements or map values.
     Values,
+    /// Map (key, value) pairs, queried with `m[key] = value`.
+    Entries,
+}
+
+/// How an `entries(m)` index holds one map entry: a (key, value) tuple.
+pub fn entry_bytes(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + key.len() + value.len());
+    for part in [key, value] {
+        out.extend_from_slice(&(part.len() as i32).to_be_bytes());
+        out.extend_from_slice(part);
+    }
+    out
 }
 
 impl Target {
@@ -50,7 +62,7 @@ impl Target {
         } else if let Some(column) = strip("full(") {
             (Target::Whole, column)
         } else if let Some(column) = strip("entries(") {
-            (Target::Values, column)
+            (Target::Entries, column)
         } else {
             (Target::Whole, target.trim_matches('"').to_owned())
         }
@@ -101,6 +113,9 @@ impl ValueIndex {
         let value_type = match (target, column_type) {
             (Target::Keys, ColumnType::Map(k, _)) => (**k).clone(),
             (Target::Values, ColumnType::Map(_, v)) => (**v).clone(),
+            (Target::Entries, ColumnType::Map(k, v)) => {
+                ColumnType::Tuple(vec![(**k).clone(), (**v).clone()])
+            }
             (Target::Values, ColumnType::List(e) | ColumnType::Set(e)) => (**e).clone(),
             (_, other) => other.clone(),
         };
@@ -147,6 +162,15 @@ impl ValueIndex {
                 if let CellValue::Bytes(bytes) = &cell.value {
                     match self.target {
                         Target::Whole => self.add(bytes.clone(), row_key),
+                        Target::Entries => {
+                            if let Ok(elements) = crate::cql3::writes::collection_elements(bytes) {
+                                for pair in elements.chunks_exact(2) {
+                                    if let [key, value] = pair {
+                                        self.add(entry_bytes(key, value), row_key);
+                                    }
+                                }
+                            }
+                        }
                         // A frozen collection indexed by element.
                         Target::Keys | Target::Values => {
                             if let Ok(elements) = crate::cql3::writes::collection_elements(bytes) {
@@ -173,6 +197,10 @@ impl ValueIndex {
                         (ColumnType::Map(..), Target::Keys) | (ColumnType::Set(_), _) => {
                             path.clone()
                         }
+                        (ColumnType::Map(..), Target::Entries) => match &cell.value {
+                            CellValue::Bytes(bytes) => entry_bytes(path, bytes),
+                            CellValue::Counter(_) => continue,
+                        },
                         (_, _) => match &cell.value {
                             CellValue::Bytes(bytes) => bytes.clone(),
                             CellValue::Counter(_) => continue,
@@ -257,5 +285,9 @@ mod tests {
         assert_eq!(Target::parse("values(s)"), (Target::Values, "s".to_owned()));
         assert_eq!(Target::parse("full(f)"), (Target::Whole, "f".to_owned()));
         assert_eq!(Target::parse("v"), (Target::Whole, "v".to_owned()));
+        assert_eq!(
+            Target::parse("entries(m)"),
+            (Target::Entries, "m".to_owned())
+        );
     }
 }

@@ -51,11 +51,6 @@ pub(super) fn create(ctx: &Context<'_>, statement: &SchemaStatement) -> CqlResul
             "Cannot create secondary index on a counter column",
         ));
     }
-    if column.kind == ColumnKind::Static {
-        return Err(CqlError::invalid(
-            "Secondary indexes on static columns are not supported yet",
-        ));
-    }
     let is_collection = matches!(
         column.column_type,
         ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..)
@@ -82,11 +77,19 @@ pub(super) fn create(ctx: &Context<'_>, statement: &SchemaStatement) -> CqlResul
                 column.name
             )));
         }
-        K::Entries => {
-            return Err(CqlError::invalid(
-                "Indexes on map entries are not supported yet",
-            ));
+        K::Entries if !matches!(column.column_type, ColumnType::Map(..)) => {
+            return Err(CqlError::invalid(format!(
+                "Cannot create index on entries of column {} with non-map type",
+                column.name
+            )));
         }
+        K::Entries if !column.multi_cell => {
+            return Err(CqlError::invalid(format!(
+                "Cannot create entries() index on frozen column {0}. Frozen collections are immutable and must be fully indexed by using the 'full({0})' modifier",
+                column.name
+            )));
+        }
+        K::Entries => format!("entries({})", column.name),
         K::Full if is_collection && !column.multi_cell => {
             format!("full({})", column.name)
         }

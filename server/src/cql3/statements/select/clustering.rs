@@ -258,6 +258,7 @@ impl ClusteringPlan {
                         ));
                     }
                     filters.push(Filter {
+                        map_key: None,
                         column: clustering_column(t, start),
                         operator: if side.inclusive { loose } else { strict },
                         value: RelationValue::Term(side.term),
@@ -286,6 +287,7 @@ impl ClusteringPlan {
                 }
             };
             filters.push(Filter {
+                map_key: None,
                 column: clustering_column(t, p),
                 operator: value.0,
                 value: value.1,

@@ -7,6 +7,7 @@ use sibyl_protocol::response::{ResultBody, Rows};
 use sibyl_protocol::wire;
 use sibyl_storage::query::ReadCommand;
 
+use super::filter::{BoundFilter, row_passes};
 use super::*;
 use crate::cql3::rows::{CqlRow, decode_partition};
 use crate::cql3::statements::bind::Bound;
@@ -58,7 +59,7 @@ impl SelectPlan {
             Some(bytes) if !counting => Some(PagingState::decode(bytes)?),
             _ => None,
         };
-        let mut remaining = if counting {
+        let remaining = if counting {
             u32::MAX
         } else {
             state
@@ -69,43 +70,94 @@ impl SelectPlan {
             Some(n) if n > 0 && !counting => n as u32,
             _ => u32::MAX,
         };
-        if let Some((index, column, query)) = &self.ann {
+        let filters = self.bind_filters(bound)?;
+        if let Some(ann) = &self.ann {
             let k = limit.unwrap_or(0);
             if k > 1000 {
                 return Err(CqlError::invalid(format!(
                     "SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was {k}"
                 )));
             }
-            let column_type = self.table.columns[*column].column_type.clone();
-            let bytes =
-                bound.eval_required(query, &column_type, &self.table.columns[*column].name)?;
+            let column = &self.table.columns[ann.column];
+            let bytes = bound.eval_required(&ann.query, &column.column_type, &column.name)?;
             let vector = crate::index::manager::floats(&bytes)
                 .ok_or_else(|| CqlError::invalid("Invalid vector literal"))?;
-            let rows = self
-                .ann_rows(services, index, vector, k as usize, now_s)
-                .await?;
+            let rows = if self.is_unrestricted() {
+                self.ann_rows(services, &ann.index, vector, k as usize, now_s)
+                    .await?
+            } else {
+                // Restricted: score every matching row exactly.
+                let (rows, _) = self
+                    .fetch(
+                        services,
+                        bound,
+                        &filters,
+                        None,
+                        u32::MAX,
+                        u32::MAX,
+                        per_partition_limit,
+                    )
+                    .await?;
+                index_read::nearest(rows, ann.column, &vector, ann.similarity, k as usize)
+            };
             return self.render(rows, bound, limit, None);
         }
+        let (rows, next) = self
+            .fetch(
+                services,
+                bound,
+                &filters,
+                state,
+                page,
+                remaining,
+                per_partition_limit,
+            )
+            .await?;
+        self.render(rows, bound, limit, next)
+    }
+
+    /// Whether the WHERE clause restricts nothing.
+    fn is_unrestricted(&self) -> bool {
+        matches!(self.partition, PartitionRestriction::All)
+            && self.filters.is_empty()
+            && !self.clustering.is_restricted()
+    }
+
+    /// Up to `page` rows (and at most `remaining`) from where `state` stopped,
+    /// and the state to resume from when more remain.
+    #[expect(clippy::too_many_arguments, reason = "one page's inputs")]
+    async fn fetch(
+        &self,
+        services: &Rc<ShardServices>,
+        bound: &Bound<'_>,
+        filters: &[BoundFilter],
+        state: Option<PagingState>,
+        page: u32,
+        mut remaining: u32,
+        per_partition_limit: Option<u32>,
+    ) -> CqlResult<(Vec<CqlRow>, Option<PagingState>)> {
+        let now_s = bound.now_ms.div_euclid(1000);
         if let Some((index, filter)) = &self.index_scan {
-            let rows = self
-                .index_rows(services, bound, index, *filter, now_s)
+            let after = state.and_then(|s| s.position);
+            let want = page.min(remaining);
+            let (rows, position) = self
+                .index_page(services, filters, (index, *filter), after, want, now_s)
                 .await?;
-            let mut kept = Vec::new();
-            for row in rows {
-                if self.row_passes(&row, bound)? {
-                    kept.push(row);
-                    if kept.len() as u32 >= remaining {
-                        break;
-                    }
-                }
-            }
-            return self.render(kept, bound, limit, None);
+            remaining = remaining.saturating_sub(rows.len() as u32);
+            let next = position
+                .filter(|_| remaining > 0)
+                .map(|position| PagingState {
+                    partition_index: 0,
+                    position: Some(position),
+                    remaining,
+                });
+            return Ok((rows, next));
         }
         let selections = self.partition_selection(bound)?;
         let slices = self.clustering.slices(&self.table, bound)?;
         if slices.is_empty() && self.clustering.is_restricted() {
             // `IN ()` selects nothing.
-            return self.render(Vec::new(), bound, limit, None);
+            return Ok((Vec::new(), None));
         }
         let mut rows: Vec<CqlRow> = Vec::new();
         let mut next: Option<PagingState> = None;
@@ -146,7 +198,7 @@ impl SelectPlan {
                     let mut decoded = Vec::new();
                     decode_partition(&self.table, partition, now_s, &mut decoded);
                     for row in decoded {
-                        if self.row_passes(&row, bound)? {
+                        if row_passes(filters, &row)? {
                             rows.push(row);
                             produced += 1;
                         }
@@ -171,7 +223,7 @@ impl SelectPlan {
                 }
             }
         }
-        self.render(rows, bound, limit, next)
+        Ok((rows, next))
     }
 
     pub(super) async fn read(

@@ -1,120 +1,229 @@
-//! Index-backed reads: candidate rows from a secondary index or the nearest
-//! rows from a vector index, on every shard, read back in full.
+//! Index-backed reads: candidate rows from a secondary index, a page at a
+//! time, or the nearest rows from a vector index, on every shard, read back
+//! in full.
+//!
+//! Index answers come in (token, partition key, clustering) order. Each
+//! shard reads its own candidates after the page's start position, re-checks
+//! them against the bound filters (index entries can be stale) and returns
+//! at most a page of rows; the coordinator merges the shards' answers and
+//! keeps the first page, so a page costs each shard one index lookup and at
+//! most a page of row reads past the filters.
 
+use std::cmp::Ordering;
 use std::rc::Rc;
 
 use sibyl_protocol::types::ColumnType;
 use sibyl_storage::mutation::ClusteringSlice;
-use sibyl_storage::query::ReadCommand;
+use sibyl_storage::query::{PagingPosition, ReadCommand};
 
+use super::filter::{BoundFilter, row_passes};
 use super::*;
-use crate::cql3::ast::{Operator, RelationValue};
 use crate::cql3::rows::{CqlRow, decode_partition};
-use crate::cql3::statements::bind::Bound;
 use crate::cql3::{CqlError, CqlResult};
-use crate::dht::{serialize_partition_key, token_of_key};
+use crate::dht::token_of_key;
 use crate::schema::ColumnKind;
 use crate::service::ShardServices;
 
+/// Where a row sits in index-answer order: token, partition key, clustering.
+type RowPosition = (i64, Vec<u8>, Vec<Vec<u8>>);
+
+/// Clustering columns' types and directions, for ordering clusterings.
+fn clustering_order(table: &TableMetadata) -> Vec<(ColumnType, bool)> {
+    table
+        .clustering_key()
+        .map(|c| (c.column_type.clone(), c.descending))
+        .collect()
+}
+
+fn compare_positions(
+    order: &[(ColumnType, bool)],
+    a: (i64, &[u8], &[Vec<u8>]),
+    b: (i64, &[u8], &[Vec<u8>]),
+) -> Ordering {
+    (a.0, a.1)
+        .cmp(&(b.0, b.1))
+        .then_with(|| compare_prefixes(order, a.2, b.2))
+}
+
+/// A row's clustering values (empty values for a static-only row).
+fn row_clustering(table: &TableMetadata, row: &CqlRow) -> Vec<Vec<u8>> {
+    table
+        .columns
+        .iter()
+        .zip(&row.values)
+        .filter(|(c, _)| c.kind == ColumnKind::Clustering)
+        .map(|(_, v)| v.clone().unwrap_or_default())
+        .collect()
+}
+
+/// Reads the rows of one partition that index entries point at: the given
+/// clusterings, or the whole partition when an entry covers it (an index on
+/// a static column or a partition key component).
+async fn read_entries(
+    services: &ShardServices,
+    table: &TableMetadata,
+    key: Vec<u8>,
+    mut clusterings: Vec<Vec<Vec<u8>>>,
+    now_s: i64,
+) -> CqlResult<Vec<CqlRow>> {
+    let token = token_of_key(&key).0;
+    let whole = table.clustering_len() == 0 || clusterings.iter().any(Vec::is_empty);
+    let slices = if whole {
+        Vec::new()
+    } else {
+        let order = clustering_order(table);
+        clusterings.sort_by(|a, b| compare_prefixes(&order, a, b));
+        clusterings.dedup();
+        clusterings
+            .into_iter()
+            .map(ClusteringSlice::exact)
+            .collect()
+    };
+    let command = ReadCommand {
+        slices,
+        ..ReadCommand::single_partition(table.storage_id, key, token, now_s)
+    };
+    let result = services.data.read(&command).await?;
+    let mut rows = Vec::new();
+    for partition in &result.partitions {
+        decode_partition(table, partition, now_s, &mut rows);
+    }
+    Ok(rows)
+}
+
+/// This shard's first `want` rows after `after` among the index hits that
+/// pass `filters`, in order, and whether it has more.
+async fn shard_index_page(
+    services: &ShardServices,
+    table: &TableMetadata,
+    hits: Vec<crate::index::RowKey>,
+    after: Option<&PagingPosition>,
+    want: usize,
+    filters: &[BoundFilter],
+    now_s: i64,
+) -> CqlResult<(Vec<(RowPosition, CqlRow)>, bool)> {
+    let order = clustering_order(table);
+    let is_after = |token: i64, key: &[u8], clustering: &[Vec<u8>], partition_only: bool| {
+        after.is_none_or(|p| {
+            let last = p.last_clustering.as_deref().unwrap_or_default();
+            match (token, key).cmp(&(p.token, p.key.as_slice())) {
+                Ordering::Equal => {
+                    partition_only
+                        || compare_prefixes(&order, clustering, last) == Ordering::Greater
+                }
+                other => other == Ordering::Greater,
+            }
+        })
+    };
+    let mut candidates: Vec<RowPosition> = hits
+        .into_iter()
+        .map(|(key, clustering)| (token_of_key(&key).0, key, clustering))
+        .filter(|(token, key, clustering)| is_after(*token, key, clustering, clustering.is_empty()))
+        .collect();
+    candidates.sort_by(|a, b| compare_positions(&order, (a.0, &a.1, &a.2), (b.0, &b.1, &b.2)));
+    candidates.dedup();
+    let mut out = Vec::new();
+    let mut candidates = candidates.into_iter().peekable();
+    while let Some((token, key, clustering)) = candidates.next() {
+        let mut clusterings = vec![clustering];
+        while let Some((_, next_key, _)) = candidates.peek() {
+            if *next_key != key {
+                break;
+            }
+            if let Some((_, _, c)) = candidates.next() {
+                clusterings.push(c);
+            }
+        }
+        for row in read_entries(services, table, key.clone(), clusterings, now_s).await? {
+            let clustering = row_clustering(table, &row);
+            if !is_after(token, &key, &clustering, false) || !row_passes(filters, &row)? {
+                continue;
+            }
+            if out.len() >= want {
+                return Ok((out, true));
+            }
+            out.push(((token, key.clone(), clustering), row));
+        }
+        if out.len() >= want && candidates.peek().is_some() {
+            return Ok((out, true));
+        }
+    }
+    Ok((out, false))
+}
+
+/// The value an index holds for a filter: the compared value, or for
+/// `m[k] = v` on an `entries(m)` index the (key, value) pair as a tuple.
+fn index_value(filter: &BoundFilter) -> Vec<u8> {
+    let value = filter.values.first().cloned().unwrap_or_default();
+    match &filter.map_key {
+        Some(key) => crate::index::entry_bytes(key, &value),
+        None => value,
+    }
+}
+
 impl SelectPlan {
-    /// Candidate rows from the index on every shard, read back in full (the
-    /// filters re-check them), in token order.
-    pub(super) async fn index_rows(
+    /// One page of an index-backed SELECT: at most `want` rows after `after`
+    /// over all shards, and the position to resume from when more remain.
+    pub(super) async fn index_page(
         &self,
         services: &Rc<ShardServices>,
-        bound: &Bound<'_>,
-        index: &str,
-        filter: usize,
+        filters: &[BoundFilter],
+        (index, filter): (&str, usize),
+        after: Option<PagingPosition>,
+        want: u32,
         now_s: i64,
-    ) -> CqlResult<Vec<CqlRow>> {
-        let filter = &self.filters[filter];
-        let RelationValue::Term(term) = &filter.value else {
-            return Ok(Vec::new());
+    ) -> CqlResult<(Vec<CqlRow>, Option<PagingPosition>)> {
+        let Some(lookup) = filters.get(filter) else {
+            return Err(CqlError::server("index filter out of range"));
         };
-        let column = &self.table.columns[filter.column];
-        let value_type = match (&column.column_type, filter.operator) {
-            (ColumnType::Map(k, _), Operator::ContainsKey) => (**k).clone(),
-            (ColumnType::Map(_, v), Operator::Contains)
-            | (ColumnType::List(v) | ColumnType::Set(v), Operator::Contains) => (**v).clone(),
-            (ty, _) => ty.clone(),
-        };
-        let value = bound.eval_required(&term, &value_type, &column.name)?;
-        let mut rows = Vec::new();
+        let value = index_value(lookup);
+        let operator = lookup.operator;
+        let want = want as usize;
+        let mut pages = Vec::new();
+        let mut more = false;
         for shard in 0..services.sharder.nr_shards() {
-            let (table, index, operator, value) = (
-                self.table.clone(),
-                index.to_owned(),
-                filter.operator,
-                value.clone(),
-            );
-            let found = services
+            let (table, index, value) = (self.table.clone(), index.to_owned(), value.clone());
+            let (filters, after) = (filters.to_vec(), after.clone());
+            let (rows, shard_more) = services
                 .mesh
                 .call(shard, move |ctx| async move {
                     let services = ShardServices::from_context(ctx)?;
-                    let keys =
+                    let hits =
                         services
                             .indexes
                             .lookup(table.storage_id, &index, operator, &value)?;
-                    let mut rows = Vec::new();
-                    let mut by_partition: Vec<(Vec<u8>, Vec<Vec<Vec<u8>>>)> = Vec::new();
-                    for (key, clustering) in keys {
-                        match by_partition.iter_mut().find(|(k, _)| *k == key) {
-                            Some((_, list)) => list.push(clustering),
-                            None => by_partition.push((key, vec![clustering])),
-                        }
-                    }
-                    for (key, clusterings) in by_partition {
-                        let token = token_of_key(&key).0;
-                        let slices = if table.clustering_len() == 0 {
-                            Vec::new()
-                        } else {
-                            let mut slices: Vec<ClusteringSlice> = clusterings
-                                .into_iter()
-                                .map(ClusteringSlice::exact)
-                                .collect();
-                            let order: Vec<(ColumnType, bool)> = table
-                                .clustering_key()
-                                .map(|c| (c.column_type.clone(), c.descending))
-                                .collect();
-                            slices.sort_by(|a, b| {
-                                compare_prefixes(&order, &a.start.prefix, &b.start.prefix)
-                            });
-                            slices.dedup_by(|a, b| a.start.prefix == b.start.prefix);
-                            slices
-                        };
-                        let command = ReadCommand {
-                            slices,
-                            ..ReadCommand::single_partition(table.storage_id, key, token, now_s)
-                        };
-                        let result = services.data.read(&command).await?;
-                        for partition in &result.partitions {
-                            decode_partition(&table, partition, now_s, &mut rows);
-                        }
-                    }
-                    Ok::<Vec<CqlRow>, CqlError>(rows)
+                    shard_index_page(
+                        &services,
+                        &table,
+                        hits,
+                        after.as_ref(),
+                        want,
+                        &filters,
+                        now_s,
+                    )
+                    .await
                 })
                 .await
                 .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
-            rows.extend(found);
+            more |= shard_more;
+            pages.extend(rows);
         }
-        let pk: Vec<usize> = self
-            .table
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.kind == ColumnKind::PartitionKey)
-            .map(|(i, _)| i)
-            .collect();
-        let token = |row: &CqlRow| {
-            let parts: Vec<Vec<u8>> = pk
-                .iter()
-                .map(|i| row.values.get(*i).cloned().flatten().unwrap_or_default())
-                .collect();
-            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-            token_of_key(&serialize_partition_key(&refs)).0
+        let order = clustering_order(&self.table);
+        pages.sort_by(|(a, _), (b, _)| {
+            compare_positions(&order, (a.0, &a.1, &a.2), (b.0, &b.1, &b.2))
+        });
+        more |= pages.len() > want;
+        pages.truncate(want);
+        let next = match pages.last() {
+            Some(((token, key, clustering), _)) if more => Some(PagingPosition {
+                token: *token,
+                key: key.clone(),
+                last_clustering: Some(clustering.clone()),
+                remaining_in_partition: u32::MAX,
+            }),
+            _ => None,
         };
-        rows.sort_by_key(|row| token(row));
-        Ok(rows)
+        Ok((pages.into_iter().map(|(_, row)| row).collect(), next))
     }
 
     /// The `k` rows nearest to `vector` over all shards, best first.
@@ -136,23 +245,9 @@ impl SelectPlan {
                     let hits = services.indexes.ann(table.storage_id, &index, &vector, k)?;
                     let mut rows = Vec::new();
                     for ((key, clustering), score) in hits {
-                        let token = token_of_key(&key).0;
-                        let slices = if clustering.is_empty() {
-                            Vec::new()
-                        } else {
-                            vec![ClusteringSlice::exact(clustering)]
-                        };
-                        let command = ReadCommand {
-                            slices,
-                            ..ReadCommand::single_partition(table.storage_id, key, token, now_s)
-                        };
-                        let result = services.data.read(&command).await?;
-                        let mut decoded = Vec::new();
-                        for partition in &result.partitions {
-                            decode_partition(&table, partition, now_s, &mut decoded);
-                        }
                         // A deleted or overwritten row is gone or rescored below.
-                        rows.extend(decoded.into_iter().map(|row| (score, row)));
+                        let found = read_entries(&services, &table, key, vec![clustering], now_s);
+                        rows.extend(found.await?.into_iter().map(|row| (score, row)));
                     }
                     Ok::<Vec<(f32, CqlRow)>, CqlError>(rows)
                 })
@@ -164,4 +259,29 @@ impl SelectPlan {
         scored.truncate(k);
         Ok(scored.into_iter().map(|(_, row)| row).collect())
     }
+}
+
+/// Keeps the `k` rows of `rows` whose `column` is nearest to `query`, best first.
+pub(super) fn nearest(
+    rows: Vec<CqlRow>,
+    column: usize,
+    query: &[f32],
+    similarity: crate::index::similarity::Similarity,
+    k: usize,
+) -> Vec<CqlRow> {
+    let mut scored: Vec<(f32, CqlRow)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let vector = row
+                .values
+                .get(column)
+                .cloned()
+                .flatten()
+                .and_then(|bytes| crate::index::manager::floats(&bytes))?;
+            (vector.len() == query.len()).then(|| (similarity.score(query, &vector), row))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.truncate(k);
+    scored.into_iter().map(|(_, row)| row).collect()
 }

@@ -40,8 +40,8 @@ pub struct SelectPlan {
     group_by: Vec<usize>,
     /// A secondary index serving one of the filters: (index name, filter).
     index_scan: Option<(String, usize)>,
-    /// `ORDER BY v ANN OF q`: (vector index name, column index, query term).
-    ann: Option<(String, usize, Term)>,
+    /// `ORDER BY v ANN OF q`.
+    ann: Option<AnnPlan>,
     limit: Option<Term>,
     per_partition_limit: Option<Term>,
     reversed: bool,
@@ -107,6 +107,7 @@ impl SelectPlan {
                         .position(|c| c.kind == ColumnKind::PartitionKey && c.position == i as i32)
                         .unwrap_or(0);
                     pk_filters.push(Filter {
+                        map_key: None,
                         column,
                         operator: Operator::Equal,
                         value: RelationValue::Term(term),
@@ -126,14 +127,21 @@ impl SelectPlan {
             allow_filtering,
             &mut filters,
         )?;
-        // An index on one filtered column serves the query; any other
-        // non-key restriction still needs ALLOW FILTERING.
+        let ann = Self::ann(t, statement, &filters, binds)?;
+        // An index on one filtered column serves the query; the other
+        // filters need ALLOW FILTERING unless a SAI index could serve them too.
         let index_scan = Self::choose_index(t, &filters);
-        let unindexed = filters.len() - usize::from(index_scan.is_some());
+        let unindexed = filters
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                index_scan.as_ref().is_none_or(|(_, chosen)| chosen != i)
+                    && Self::serving_index(t, f).is_none_or(|(_, sai)| !sai)
+            })
+            .count();
         if unindexed > 0 && !allow_filtering {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
-        let index_scan = index_scan.filter(|_| matches!(partition, PartitionRestriction::All));
         if matches!(
             partition,
             PartitionRestriction::All | PartitionRestriction::Token(_)
@@ -142,7 +150,11 @@ impl SelectPlan {
         {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
-        let ann = Self::ann(t, statement, &partition, &filters, binds)?;
+        // The index path re-checks filters only: clustering restrictions go
+        // through a scan of the clustering slices instead.
+        let index_scan = index_scan.filter(|_| {
+            matches!(partition, PartitionRestriction::All) && !clustering.is_restricted()
+        });
         let reversed = if ann.is_some() {
             false
         } else {

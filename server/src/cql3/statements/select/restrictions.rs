@@ -10,6 +10,7 @@ use crate::cql3::ast::{
 };
 use crate::cql3::statements::BindSpecs;
 use crate::cql3::{CqlError, CqlResult};
+use crate::index::similarity::Similarity;
 use crate::schema::{ColumnKind, TableMetadata};
 
 /// Values a key column is restricted to: one (`=`) or several (`IN`).
@@ -38,6 +39,17 @@ pub(super) struct Filter {
     pub(super) column: usize,
     pub(super) operator: Operator,
     pub(super) value: RelationValue,
+    /// `m[key] op value`: the key term.
+    pub(super) map_key: Option<Term>,
+}
+
+/// `ORDER BY v ANN OF q`: the vector index, the column and the query term.
+#[derive(Debug, Clone)]
+pub(super) struct AnnPlan {
+    pub(super) index: String,
+    pub(super) column: usize,
+    pub(super) query: Term,
+    pub(super) similarity: Similarity,
 }
 
 /// The restrictions of a WHERE clause, sorted by what they restrict.
@@ -234,6 +246,7 @@ impl SelectPlan {
                             _ => {}
                         }
                         filters.push(Filter {
+                            map_key: None,
                             column: index,
                             operator: relation.operator,
                             value: relation.value.clone(),
@@ -246,9 +259,10 @@ impl SelectPlan {
                 tuples.push(tuple_relation(t, relation, names, binds)?);
                 Ok(())
             }
-            RelationTarget::MapElement { .. } => Err(CqlError::invalid(
-                "Multi-column and map-element restrictions are not supported yet",
-            )),
+            RelationTarget::MapElement { column, key } => {
+                filters.push(map_element_filter(t, relation, column, key, binds)?);
+                Ok(())
+            }
         }
     }
 
@@ -256,10 +270,9 @@ impl SelectPlan {
     pub(super) fn ann(
         t: &TableMetadata,
         statement: &SelectStatement,
-        partition: &PartitionRestriction,
         filters: &[Filter],
         binds: &mut BindSpecs,
-    ) -> CqlResult<Option<(String, usize, Term)>> {
+    ) -> CqlResult<Option<AnnPlan>> {
         let [order] = statement.order_by.as_slice() else {
             if statement
                 .order_by
@@ -292,9 +305,14 @@ impl SelectPlan {
                 "SAI based ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was NO LIMIT",
             ));
         }
-        if !matches!(partition, PartitionRestriction::All) || !filters.is_empty() {
+        // Key restrictions narrow the rows to score; any other restricted
+        // column must be indexed, as Cassandra 5.0 requires.
+        if filters
+            .iter()
+            .any(|f| Self::serving_index(t, f).is_none_or(|(_, sai)| !sai))
+        {
             return Err(CqlError::invalid(
-                "ANN ordering combined with other restrictions is not supported yet",
+                "ANN ordering by vector requires all restricted column(s) to be indexed",
             ));
         }
         if let Term::BindMarker(marker) = query {
@@ -305,40 +323,58 @@ impl SelectPlan {
                 t.columns[column].column_type.clone(),
             );
         }
-        Ok(Some((index.name.clone(), column, query.clone())))
+        let similarity = index
+            .options
+            .get("similarity_function")
+            .and_then(|s| Similarity::from_option(s))
+            .unwrap_or(Similarity::Cosine);
+        Ok(Some(AnnPlan {
+            index: index.name.clone(),
+            column,
+            query: query.clone(),
+            similarity,
+        }))
+    }
+
+    /// The index that can answer `filter`, if any: (index name, is SAI).
+    pub(super) fn serving_index(t: &TableMetadata, filter: &Filter) -> Option<(String, bool)> {
+        use crate::index::Target;
+        if !matches!(filter.value, RelationValue::Term(_)) {
+            return None;
+        }
+        t.indexes.iter().find_map(|index| {
+            let (target, column) = crate::index::index_column(t, index).ok()?;
+            if t.columns.get(filter.column).map(|c| &c.name) != Some(&column.name) {
+                return None;
+            }
+            let sai = index.kind == "CUSTOM";
+            let usable = match (target, filter.operator, filter.map_key.is_some()) {
+                (Target::Entries, Operator::Equal, true) => true,
+                (_, _, true) => false,
+                (Target::Whole, Operator::Equal, _) => {
+                    !matches!(column.column_type, ColumnType::Vector { .. })
+                }
+                (
+                    Target::Whole,
+                    Operator::LessThan
+                    | Operator::LessThanOrEqual
+                    | Operator::GreaterThan
+                    | Operator::GreaterThanOrEqual,
+                    _,
+                ) => sai && !matches!(column.column_type, ColumnType::Vector { .. }),
+                (Target::Values, Operator::Contains, _)
+                | (Target::Keys, Operator::ContainsKey, _) => true,
+                _ => false,
+            };
+            usable.then(|| (index.name.clone(), sai))
+        })
     }
 
     /// The first filter an index of the table can answer.
     pub(super) fn choose_index(t: &TableMetadata, filters: &[Filter]) -> Option<(String, usize)> {
-        use crate::index::Target;
-        for (position, filter) in filters.iter().enumerate() {
-            for index in &t.indexes {
-                let Ok((target, column)) = crate::index::index_column(t, index) else {
-                    continue;
-                };
-                if t.columns.get(filter.column).map(|c| &c.name) != Some(&column.name) {
-                    continue;
-                }
-                let sai = index.kind == "CUSTOM";
-                let usable = match (target, filter.operator) {
-                    (Target::Whole, Operator::Equal) => true,
-                    (
-                        Target::Whole,
-                        Operator::LessThan
-                        | Operator::LessThanOrEqual
-                        | Operator::GreaterThan
-                        | Operator::GreaterThanOrEqual,
-                    ) => sai,
-                    (Target::Values, Operator::Contains)
-                    | (Target::Keys, Operator::ContainsKey) => true,
-                    _ => false,
-                };
-                if usable && matches!(filter.value, RelationValue::Term(_)) {
-                    return Some((index.name.clone(), position));
-                }
-            }
-        }
-        None
+        filters.iter().enumerate().find_map(|(position, filter)| {
+            Self::serving_index(t, filter).map(|(name, _)| (name, position))
+        })
     }
 }
 
@@ -456,5 +492,55 @@ fn tuple_relation(
         start,
         width: columns.len(),
         kind,
+    })
+}
+
+/// `m[key] = value`: filtered (or answered by an `entries(m)` index).
+fn map_element_filter(
+    t: &TableMetadata,
+    relation: &Relation,
+    name: &str,
+    key: &Term,
+    binds: &mut BindSpecs,
+) -> CqlResult<Filter> {
+    let index = column_index(t, name)?;
+    let column = &t.columns[index];
+    let ColumnType::Map(key_type, value_type) = &column.column_type else {
+        return Err(CqlError::invalid(
+            if matches!(column.column_type, ColumnType::List(_)) {
+                format!(
+                    "Indexes on list entries ({name}[index] = value) are not currently supported."
+                )
+            } else {
+                format!("Column {name} cannot be used as a map")
+            },
+        ));
+    };
+    if !column.multi_cell {
+        return Err(CqlError::invalid(format!(
+            "Map-entry equality predicates on frozen map column {name} are not supported"
+        )));
+    }
+    let RelationValue::Term(value) = &relation.value else {
+        return Err(CqlError::invalid(
+            "Only EQ relations are supported on map entries",
+        ));
+    };
+    if relation.operator != Operator::Equal {
+        return Err(CqlError::invalid(
+            "Only EQ relations are supported on map entries",
+        ));
+    }
+    if let Some(marker) = marker_index(key) {
+        binds.set(marker, t, &format!("key({name})"), (**key_type).clone());
+    }
+    if let Some(marker) = marker_index(value) {
+        binds.set(marker, t, &format!("value({name})"), (**value_type).clone());
+    }
+    Ok(Filter {
+        column: index,
+        operator: Operator::Equal,
+        value: relation.value.clone(),
+        map_key: Some(key.clone()),
     })
 }
