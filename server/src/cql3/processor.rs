@@ -12,49 +12,17 @@ use sibyl_protocol::request::{
 };
 use sibyl_protocol::response::{Prepared, PreparedMetadata, ResultBody};
 
+use super::ast::BatchKind;
 use super::ast::Statement;
 use super::functions::TimeuuidGenerator;
 use super::parser;
 use super::statements::bind::Bound;
+use super::statements::modify::{ModifyPlan, execute_batch, validate_batch};
 use super::statements::{Plan, PreparedStatement, prepare};
 use super::trace::Trace;
 use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestContext};
 use crate::dht::murmur3_x64_128;
 use crate::service::ShardServices;
-
-/// `batch_size_warn_threshold` (5 KiB), Cassandra's default.
-const BATCH_SIZE_WARN_BYTES: usize = 5 * 1024;
-
-/// Bytes of cell values and keys a mutation carries, as the batch size
-/// warning counts them.
-fn mutation_size(mutation: &sibyl_storage::mutation::Mutation) -> usize {
-    use sibyl_storage::mutation::{CellValue, ColumnData, Row};
-    let cell_size = |value: &CellValue| match value {
-        CellValue::Bytes(bytes) => bytes.len(),
-        CellValue::Counter(_) => 8,
-    };
-    let row_size = |row: &Row| -> usize {
-        row.columns
-            .values()
-            .map(|data| match data {
-                ColumnData::Simple(cell) => cell_size(&cell.value),
-                ColumnData::Complex(complex) => complex
-                    .cells
-                    .iter()
-                    .map(|(p, c)| p.len() + cell_size(&c.value))
-                    .sum(),
-            })
-            .sum()
-    };
-    mutation.update.key.len()
-        + row_size(&mutation.update.static_row)
-        + mutation
-            .update
-            .rows
-            .iter()
-            .map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r))
-            .sum::<usize>()
-}
 
 /// Prepared statements kept per shard.
 const PREPARED_CACHE_CAPACITY: usize = 10_000;
@@ -199,10 +167,14 @@ impl CqlProcessor {
                 .execute(&self.services, &bound)
                 .await
                 .map(|result| result.unwrap_or(ResultBody::Void)),
-            Plan::Batch(plan) => plan
-                .execute(&self.services, &bound, params.timestamp)
-                .await
-                .map(|()| ResultBody::Void),
+            Plan::Batch(plan) => {
+                let mut warnings = Vec::new();
+                let result = plan
+                    .execute(&self.services, bound, params.timestamp, &mut warnings)
+                    .await;
+                bound.warnings.borrow_mut().extend(warnings);
+                result
+            }
             Plan::Schema(plan) => plan.execute(&self.services).await,
             Plan::Use(keyspace) => Ok(ResultBody::SetKeyspace(keyspace.clone())),
             Plan::Describe(plan) => {
@@ -309,11 +281,9 @@ impl CqlProcessor {
         warnings: &mut Vec<String>,
     ) -> CqlResult<ResultBody> {
         let keyspace = Self::keyspace(ctx, batch.keyspace);
-        let timestamp = batch.timestamp.unwrap_or_else(ShardServices::now_us);
-        // Build every mutation first: a bad statement fails the whole batch.
-        let mut work = Vec::with_capacity(batch.statements.len());
+        let mut prepared = Vec::with_capacity(batch.statements.len());
         for statement in &batch.statements {
-            let (prepared, values) = match statement {
+            let (statement, values) = match statement {
                 WireBatchStatement::Query { query, values } => {
                     let parsed = parser::parse(query).map_err(syntax)?;
                     if !matches!(
@@ -336,56 +306,41 @@ impl CqlProcessor {
                 }
                 WireBatchStatement::Prepared { id, values } => (self.cached(id)?, values),
             };
-            let Plan::Modify(plan) = &prepared.plan else {
+            if !matches!(statement.plan, Plan::Modify(_)) {
                 return Err(CqlError::invalid(
                     "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
                 ));
-            };
-            let bound = Bound::new(values, &prepared.bind_names, now_ms(), &self.timeuuids)?;
-            if plan.is_conditional() {
-                return Err(CqlError::invalid(
-                    "Conditional batches are not supported yet",
-                ));
             }
-            if plan.table.is_counter() != (batch.batch_type == BatchType::Counter) {
-                return Err(CqlError::invalid(
-                    if batch.batch_type == BatchType::Counter {
-                        "Only counter mutations are allowed in COUNTER batches"
-                    } else {
-                        "Counter and non-counter mutations cannot exist in the same batch"
-                    },
-                ));
-            }
-            if plan.table.is_counter() {
-                // Counter increments are read-modify-writes on the owner.
-                plan.execute(&self.services, &bound).await?;
-                continue;
-            }
-            for mutation in plan.mutations(&bound, self.services.shard as u16, Some(timestamp))? {
-                work.push((plan.clone(), mutation));
-            }
+            prepared.push((statement, values));
         }
-        // Cassandra warns above batch_size_warn_threshold (5 KiB of mutations).
-        let size: usize = work.iter().map(|(_, m)| mutation_size(m)).sum();
-        if size > BATCH_SIZE_WARN_BYTES {
-            let mut tables: Vec<String> = work
-                .iter()
-                .map(|(p, _)| format!("{}.{}", p.table.keyspace, p.table.name))
-                .collect();
-            tables.sort();
-            tables.dedup();
-            warnings.push(format!(
-                "Batch for [{}] is of size {}, exceeding specified threshold of {} by {}.",
-                tables.join(", "),
-                size,
-                BATCH_SIZE_WARN_BYTES,
-                size - BATCH_SIZE_WARN_BYTES
-            ));
+        let plans: Vec<&ModifyPlan> = prepared
+            .iter()
+            .filter_map(|(statement, _)| match &statement.plan {
+                Plan::Modify(plan) => Some(plan.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let kind = match batch.batch_type {
+            BatchType::Logged => BatchKind::Logged,
+            BatchType::Unlogged => BatchKind::Unlogged,
+            BatchType::Counter => BatchKind::Counter,
+        };
+        validate_batch(kind, false, plans.iter().copied())?;
+        let mut bounds = Vec::with_capacity(prepared.len());
+        for (statement, values) in &prepared {
+            bounds.push(Bound::new(
+                values,
+                &statement.bind_names,
+                now_ms(),
+                &self.timeuuids,
+            )?);
         }
-        for (plan, mutation) in work {
-            crate::service::proxy::apply(&self.services, &plan.table, mutation).await?;
+        let items: Vec<(&ModifyPlan, &Bound<'_>)> = plans.into_iter().zip(&bounds).collect();
+        let result = execute_batch(&self.services, kind, &items, batch.timestamp, warnings).await;
+        for bound in &bounds {
+            warnings.extend(bound.warnings.take());
         }
-        Ok(ResultBody::Void)
+        result
     }
 }
 

@@ -5,11 +5,12 @@
 
 mod action;
 mod batch;
+mod cas;
 mod conditions;
 mod execute;
 mod mutations;
 
-pub use batch::BatchPlan;
+pub use batch::{BatchPlan, execute_batch, validate as validate_batch};
 
 use std::sync::Arc;
 

@@ -1,15 +1,29 @@
-//! BATCH: the statements of a batch applied together.
+//! BATCH: the statements of a batch validated together with Cassandra's
+//! rules, then applied: conditional batches as one CAS request, counter
+//! statements as read-modify-writes, others as mutations (with Cassandra's
+//! batch size warning and failure thresholds).
 
 use std::rc::Rc;
 use std::sync::Arc;
 
+use sibyl_protocol::response::ResultBody;
+
+use super::cas::CasBatch;
+use super::mutations::Writes;
 use super::{Action, ModifyPlan};
 use crate::cql3::ast::{Attributes, BatchKind, BatchStatement};
 use crate::cql3::statements::BindSpecs;
 use crate::cql3::statements::bind::Bound;
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::Schema;
-use crate::service::{ShardServices, proxy};
+use crate::service::ShardServices;
+
+/// `batch_size_warn_threshold` (5 KiB), Cassandra's default.
+pub const BATCH_SIZE_WARN_BYTES: usize = 5 * 1024;
+/// `batch_size_fail_threshold` (50 KiB), Cassandra's default.
+pub const BATCH_SIZE_FAIL_BYTES: usize = 50 * 1024;
+/// `unlogged_batch_across_partitions_warn_threshold`, Cassandra's default.
+pub const UNLOGGED_BATCH_PARTITIONS_WARN: usize = 10;
 
 #[derive(Debug)]
 pub struct BatchPlan {
@@ -35,6 +49,11 @@ impl BatchPlan {
             .iter()
             .map(|s| ModifyPlan::prepare(schema, s, keyspace, binds))
             .collect::<CqlResult<Vec<_>>>()?;
+        validate(
+            batch.kind,
+            batch.attributes.timestamp.is_some(),
+            statements.iter(),
+        )?;
         Ok(Self {
             kind: batch.kind,
             statements,
@@ -42,40 +61,201 @@ impl BatchPlan {
         })
     }
 
-    /// Builds the plan of a protocol BATCH from its already-prepared parts.
-    pub fn from_parts(kind: BatchKind, statements: Vec<ModifyPlan>) -> Self {
-        Self {
-            kind,
-            statements,
-            attributes: Attributes::default(),
-        }
-    }
-
+    /// Runs a `BEGIN BATCH ... APPLY BATCH` statement: every statement binds
+    /// from the same values.
     pub async fn execute(
         &self,
         services: &Rc<ShardServices>,
         bound: &Bound<'_>,
         timestamp: Option<i64>,
-    ) -> CqlResult<()> {
+        warnings: &mut Vec<String>,
+    ) -> CqlResult<ResultBody> {
         let timestamp = match &self.attributes.timestamp {
             Some(term) => bound.eval_bigint(term, "[timestamp]")?,
             None => timestamp,
-        }
-        .unwrap_or_else(ShardServices::now_us);
-        if self.statements.iter().any(ModifyPlan::is_conditional) {
+        };
+        let items: Vec<(&ModifyPlan, &Bound<'_>)> =
+            self.statements.iter().map(|s| (s, bound)).collect();
+        execute_batch(services, self.kind, &items, timestamp, warnings).await
+    }
+}
+
+/// Cassandra's rules for the statements of one batch.
+pub fn validate<'p>(
+    kind: BatchKind,
+    batch_timestamp: bool,
+    statements: impl Iterator<Item = &'p ModifyPlan> + Clone,
+) -> CqlResult<()> {
+    let conditional = statements.clone().any(ModifyPlan::is_conditional);
+    let counters = statements.clone().any(|s| s.table.is_counter());
+    let non_counters = statements.clone().any(|s| !s.table.is_counter());
+    if batch_timestamp {
+        if conditional {
             return Err(CqlError::invalid(
-                "Conditional batches are not supported yet",
+                "Cannot provide custom timestamp for conditional BATCH",
             ));
         }
-        for statement in &self.statements {
-            if statement.table.is_counter() && matches!(statement.action, Action::Update(_)) {
-                statement.execute_counters(services, bound).await?;
-                continue;
-            }
-            for mutation in statement.mutations(bound, services.shard as u16, Some(timestamp))? {
-                proxy::apply(services, &statement.table, mutation).await?;
-            }
+        if kind == BatchKind::Counter {
+            return Err(CqlError::invalid(
+                "Cannot provide custom timestamp for counter BATCH",
+            ));
         }
-        Ok(())
+        if statements.clone().any(|s| s.attributes.timestamp.is_some()) {
+            return Err(CqlError::invalid(
+                "Timestamp must be set either on BATCH or individual statements",
+            ));
+        }
     }
+    if kind == BatchKind::Counter && non_counters {
+        return Err(CqlError::invalid(
+            "Cannot include non-counter statement in a counter batch",
+        ));
+    }
+    if counters && non_counters {
+        return Err(CqlError::invalid(
+            "Counter and non-counter mutations cannot exist in the same batch",
+        ));
+    }
+    if kind == BatchKind::Logged && counters {
+        return Err(CqlError::invalid(
+            "Cannot include a counter statement in a logged batch",
+        ));
+    }
+    if conditional {
+        let mut tables = statements.map(|s| s.table.storage_id);
+        let first = tables.next();
+        if tables.any(|t| Some(t) != first) {
+            return Err(CqlError::invalid(
+                "Batch with conditions cannot span multiple tables",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the statements of a batch, each with its own values.
+pub async fn execute_batch(
+    services: &Rc<ShardServices>,
+    kind: BatchKind,
+    items: &[(&ModifyPlan, &Bound<'_>)],
+    timestamp: Option<i64>,
+    warnings: &mut Vec<String>,
+) -> CqlResult<ResultBody> {
+    let shard = services.shard as u16;
+    let timestamp = timestamp.unwrap_or_else(ShardServices::now_us);
+    let now_s = items.first().map_or(timestamp / 1_000_000, |(_, bound)| {
+        bound.now_ms.div_euclid(1000)
+    });
+    if items.iter().any(|(plan, _)| plan.is_conditional()) {
+        let mut cas = CasBatch::new(true);
+        for (plan, bound) in items {
+            cas.add(plan, bound, shard, timestamp)?;
+        }
+        return cas.execute(services, now_s).await;
+    }
+    // Build every statement's writes first: a bad statement fails the
+    // whole batch before anything is applied.
+    let mut writes: Vec<(&ModifyPlan, Writes)> = Vec::with_capacity(items.len());
+    let mut counters = Vec::new();
+    for &(plan, bound) in items {
+        if plan.table.is_counter() && matches!(plan.action, Action::Update(_)) {
+            counters.push((plan, bound));
+        } else {
+            writes.push((plan, plan.writes(bound, shard, Some(timestamp))?));
+        }
+    }
+    check_size(kind, &writes, warnings)?;
+    for (plan, bound) in counters {
+        plan.execute_counters(services, bound).await?;
+    }
+    for (plan, statement_writes) in writes {
+        plan.apply_writes(services, statement_writes, now_s).await?;
+    }
+    Ok(ResultBody::Void)
+}
+
+/// Cassandra's batch guardrails, which only look at batches that touch
+/// more than one partition: a warning above `batch_size_warn_threshold`,
+/// "Batch too large" above `batch_size_fail_threshold`, and a warning for
+/// an unlogged batch across more than ten partitions.
+fn check_size(
+    kind: BatchKind,
+    writes: &[(&ModifyPlan, Writes)],
+    warnings: &mut Vec<String>,
+) -> CqlResult<()> {
+    // Cassandra counts mutations per keyspace and key for the thresholds,
+    // and distinct keys for the unlogged batch warning.
+    let mut partitions: Vec<(&str, &[u8])> = Vec::new();
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
+    let mut size = 0;
+    for (plan, statement_writes) in writes {
+        for mutation in &statement_writes.mutations {
+            let key = mutation.update.key.as_slice();
+            if !partitions.contains(&(plan.table.keyspace.as_str(), key)) {
+                partitions.push((plan.table.keyspace.as_str(), key));
+            }
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+            size += mutation_size(mutation);
+        }
+        let table = format!("{}.{}", plan.table.keyspace, plan.table.name);
+        if !tables.contains(&table) {
+            tables.push(table);
+        }
+    }
+    tables.sort();
+    let table_list = format!("[{}]", tables.join(", "));
+    if partitions.len() <= 1 {
+        return Ok(());
+    }
+    if size > BATCH_SIZE_FAIL_BYTES {
+        return Err(CqlError::invalid("Batch too large"));
+    }
+    if size > BATCH_SIZE_WARN_BYTES {
+        warnings.push(format!(
+            "Batch for {table_list} is of size {size}, exceeding specified threshold of {BATCH_SIZE_WARN_BYTES} by {}.",
+            size - BATCH_SIZE_WARN_BYTES
+        ));
+    }
+    if kind != BatchKind::Logged && keys.len() > UNLOGGED_BATCH_PARTITIONS_WARN {
+        warnings.push(format!(
+            "Unlogged batch covering {} partitions detected against table{} {table_list}. You should use a logged batch for atomicity, or asynchronous writes for performance.",
+            keys.len(),
+            if tables.len() == 1 { "" } else { "s" },
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes of cell values and keys a mutation carries, as the batch size
+/// thresholds count them.
+pub fn mutation_size(mutation: &sibyl_storage::mutation::Mutation) -> usize {
+    use sibyl_storage::mutation::{CellValue, ColumnData, Row};
+    let cell_size = |value: &CellValue| match value {
+        CellValue::Bytes(bytes) => bytes.len(),
+        CellValue::Counter(_) => 8,
+    };
+    let row_size = |row: &Row| -> usize {
+        row.columns
+            .values()
+            .map(|data| match data {
+                ColumnData::Simple(cell) => cell_size(&cell.value),
+                ColumnData::Complex(complex) => complex
+                    .cells
+                    .iter()
+                    .map(|(p, c)| p.len() + cell_size(&c.value))
+                    .sum(),
+            })
+            .sum()
+    };
+    mutation.update.key.len()
+        + row_size(&mutation.update.static_row)
+        + mutation
+            .update
+            .rows
+            .iter()
+            .map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r))
+            .sum::<usize>()
 }

@@ -1,11 +1,7 @@
 //! IF clauses: which column part each condition reads, the types of its
 //! bind markers, the bound check, and the `[applied]` result.
 
-use std::rc::Rc;
-
-use sibyl_protocol::response::{ColumnSpec, ResultBody, Rows, RowsMetadata};
 use sibyl_protocol::types::ColumnType;
-use sibyl_protocol::wire;
 
 use super::{ConditionPlan, ModifyPlan, column_index, marker};
 use crate::cql3::ast::{ColumnCondition, Condition, ConditionTarget, RelationValue, Term};
@@ -13,7 +9,6 @@ use crate::cql3::statements::BindSpecs;
 use crate::cql3::statements::bind::Bound;
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::TableMetadata;
-use crate::service::ShardServices;
 
 impl ModifyPlan {
     pub(super) fn condition_plan(condition: &Condition) -> ConditionPlan {
@@ -190,90 +185,5 @@ impl ModifyPlan {
                 Check::Columns(checked)
             }
         })
-    }
-
-    pub(super) async fn execute_conditional(
-        &self,
-        services: &Rc<ShardServices>,
-        bound: &Bound<'_>,
-    ) -> CqlResult<ResultBody> {
-        let t = &self.table;
-        let mut mutations = self.mutations(bound, services.shard as u16, None)?;
-        let mutation = match (mutations.pop(), mutations.is_empty()) {
-            (Some(m), true) => m,
-            _ => {
-                return Err(CqlError::invalid(
-                    "IN on the partition key is not supported with conditional updates",
-                ));
-            }
-        };
-        let clustering = mutation
-            .update
-            .rows
-            .first()
-            .map(|(c, _)| c.clone())
-            .unwrap_or_default();
-        let target = crate::cql3::statements::lwt::Target {
-            key: mutation.update.key.clone(),
-            token: mutation.update.token,
-            clustering,
-        };
-        let check = self.checked_conditions(bound)?;
-        let now_s = bound.now_ms.div_euclid(1000);
-        let (applied, row) = crate::cql3::statements::lwt::apply_conditional(
-            services,
-            t.clone(),
-            target,
-            check,
-            mutation,
-            now_s,
-        )
-        .await?;
-        // `[applied]`, then (when not applied) the row's current values: the
-        // whole row for IF NOT EXISTS, the conditions' columns otherwise.
-        let shown: Vec<usize> = match (&self.condition, applied, &row) {
-            (_, true, _) | (_, _, None) => Vec::new(),
-            (Some(ConditionPlan::NotExists) | Some(ConditionPlan::Exists), false, Some(_)) => {
-                (0..t.columns.len()).collect()
-            }
-            (Some(ConditionPlan::Columns(conditions)), false, Some(_)) => {
-                let mut indexes: Vec<usize> = conditions
-                    .iter()
-                    .filter_map(|c| Self::condition_target(t, c).ok().map(|x| x.0))
-                    .collect();
-                indexes.sort_unstable();
-                indexes.dedup();
-                indexes
-            }
-            (None, false, Some(_)) => Vec::new(),
-        };
-        let mut columns = vec![ColumnSpec {
-            keyspace: t.keyspace.clone(),
-            table: t.name.clone(),
-            name: "[applied]".into(),
-            column_type: ColumnType::Boolean,
-        }];
-        let mut content = Vec::new();
-        wire::write_bytes(&mut content, Some(&[u8::from(applied)]));
-        for index in &shown {
-            let column = &t.columns[*index];
-            columns.push(ColumnSpec {
-                keyspace: t.keyspace.clone(),
-                table: t.name.clone(),
-                name: column.name.clone(),
-                column_type: column.column_type.clone(),
-            });
-            wire::write_bytes(
-                &mut content,
-                row.as_ref()
-                    .and_then(|r| r.values.get(*index))
-                    .and_then(Option::as_deref),
-            );
-        }
-        Ok(ResultBody::Rows(Rows {
-            metadata: RowsMetadata::new(columns),
-            rows_count: 1,
-            content,
-        }))
     }
 }

@@ -5,9 +5,11 @@ use std::rc::Rc;
 
 use sibyl_protocol::response::ResultBody;
 
+use super::mutations::Writes;
 use super::{Action, ModifyPlan};
 use crate::cql3::ast::Assignment;
 use crate::cql3::statements::bind::Bound;
+use crate::cql3::statements::lwt;
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::ColumnKind;
 use crate::service::{ShardServices, proxy};
@@ -27,30 +29,28 @@ impl ModifyPlan {
             self.execute_counters(services, bound).await?;
             return Ok(None);
         }
-        let (mutations, list_ops, options) =
-            self.mutations_and_list_ops(bound, services.shard as u16, None)?;
-        for mutation in mutations {
+        let writes = self.writes(bound, services.shard as u16, None)?;
+        self.apply_writes(services, writes, bound.now_ms.div_euclid(1000))
+            .await?;
+        Ok(None)
+    }
+
+    /// Applies plain writes: the mutations through the proxy, then each list
+    /// operation as a read-modify-write on its owning shard.
+    pub(super) async fn apply_writes(
+        &self,
+        services: &Rc<ShardServices>,
+        writes: Writes,
+        now_s: i64,
+    ) -> CqlResult<()> {
+        for mutation in writes.mutations {
             proxy::apply(services, &self.table, mutation).await?;
         }
-        for (key, token, (clustering, column, op)) in list_ops {
-            let target = crate::cql3::statements::lwt::Target {
-                key,
-                token,
-                clustering,
-            };
-            crate::cql3::statements::lwt::apply_list_ops(
-                services,
-                self.table.clone(),
-                target,
-                column,
-                vec![op],
-                options.timestamp_us,
-                options.ttl_s,
-                options.now_s,
-            )
-            .await?;
+        for (key, token, list_update) in writes.list_updates {
+            lwt::apply_list_ops(services, self.table.clone(), key, token, list_update, now_s)
+                .await?;
         }
-        Ok(None)
+        Ok(())
     }
 
     pub(super) async fn execute_counters(
@@ -92,12 +92,12 @@ impl ModifyPlan {
         for key in self.bound_keys(bound)? {
             let token = crate::dht::token_of_key(&key).0;
             for clustering in self.bound_clusterings(bound)? {
-                let target = crate::cql3::statements::lwt::Target {
+                let target = lwt::Target {
                     key: key.clone(),
                     token,
                     clustering,
                 };
-                crate::cql3::statements::lwt::apply_counters(
+                lwt::apply_counters(
                     services,
                     t.clone(),
                     target,

@@ -4,13 +4,21 @@
 use sibyl_protocol::types::ColumnType;
 use sibyl_storage::mutation::Mutation;
 
-use super::{Action, ModifyPlan, PendingListOp};
+use super::{Action, ModifyPlan};
 use crate::cql3::ast::Term;
 use crate::cql3::statements::bind::Bound;
+use crate::cql3::statements::lwt;
 use crate::cql3::writes::{PartitionWriter, WriteOptions};
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::ColumnKind;
 use crate::service::ShardServices;
+
+/// What one bound statement writes.
+pub(super) struct Writes {
+    pub mutations: Vec<Mutation>,
+    /// List operations that read the list first: (key, token, update).
+    pub list_updates: Vec<(Vec<u8>, i64, lwt::ListUpdate)>,
+}
 
 impl ModifyPlan {
     pub(super) fn values(
@@ -50,16 +58,22 @@ impl ModifyPlan {
         ))
     }
 
-    pub(super) fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
+    /// Each partition key the statement names, as its component values.
+    fn key_parts(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<Vec<u8>>>> {
         let pk_columns: Vec<_> = self.table.partition_key().collect();
-        let keys = Self::product(
+        Ok(Self::product(
             self.partition
                 .iter()
                 .zip(&pk_columns)
                 .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
                 .collect::<CqlResult<_>>()?,
-        );
-        Ok(keys
+        ))
+    }
+
+    /// Each partition key the statement names, serialized.
+    pub(super) fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
+        Ok(self
+            .key_parts(bound)?
             .into_iter()
             .map(|key| {
                 let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
@@ -68,35 +82,15 @@ impl ModifyPlan {
             .collect())
     }
 
-    /// The mutations this statement makes with `bound` values. List
-    /// operations that need the list's current contents are refused here:
-    /// only a plain statement runs them (see [`ModifyPlan::execute`]).
-    pub fn mutations(
+    /// What the statement writes with `bound` values: one mutation per
+    /// partition, and the list operations that need the list's current
+    /// cells (applied on the owning shard, see [`lwt::apply_list_ops`]).
+    pub(super) fn writes(
         &self,
         bound: &Bound<'_>,
         shard: u16,
         batch_timestamp: Option<i64>,
-    ) -> CqlResult<Vec<Mutation>> {
-        let (mutations, list_ops, _) =
-            self.mutations_and_list_ops(bound, shard, batch_timestamp)?;
-        if !list_ops.is_empty() {
-            return Err(CqlError::invalid(
-                "List operations by index or value are not supported in batches and conditional statements yet",
-            ));
-        }
-        Ok(mutations)
-    }
-
-    pub(super) fn mutations_and_list_ops(
-        &self,
-        bound: &Bound<'_>,
-        shard: u16,
-        batch_timestamp: Option<i64>,
-    ) -> CqlResult<(
-        Vec<Mutation>,
-        Vec<(Vec<u8>, i64, PendingListOp)>,
-        WriteOptions,
-    )> {
+    ) -> CqlResult<Writes> {
         let t = self.table.as_ref();
         let timestamp_us = match &self.attributes.timestamp {
             Some(term) => bound.eval_bigint(term, "[timestamp]")?,
@@ -131,28 +125,23 @@ impl ModifyPlan {
             default_unset,
         } = &self.action
         {
-            return self
-                .json_mutation(bound, value, *default_unset, options, shard)
-                .map(|m| (vec![m], Vec::new(), options));
+            return Ok(Writes {
+                mutations: vec![self.json_mutation(
+                    bound,
+                    value,
+                    *default_unset,
+                    options,
+                    shard,
+                )?],
+                list_updates: Vec::new(),
+            });
         }
-        let pk_columns: Vec<_> = t.partition_key().collect();
-        let keys = Self::product(
-            self.partition
-                .iter()
-                .zip(&pk_columns)
-                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
-                .collect::<CqlResult<_>>()?,
-        );
-        let ck_columns: Vec<_> = t.clustering_key().collect();
-        let clusterings = Self::product(
-            self.clustering
-                .iter()
-                .zip(&ck_columns)
-                .map(|(terms, c)| Self::values(bound, terms, &c.column_type, &c.name))
-                .collect::<CqlResult<_>>()?,
-        );
-        let mut mutations = Vec::with_capacity(keys.len());
-        let mut pending = Vec::new();
+        let keys = self.key_parts(bound)?;
+        let clusterings = self.bound_clusterings(bound)?;
+        let mut writes = Writes {
+            mutations: Vec::with_capacity(keys.len()),
+            list_updates: Vec::new(),
+        };
         for key in keys {
             let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
             if refs.iter().any(|k| k.is_empty()) && refs.len() == 1 {
@@ -165,16 +154,23 @@ impl ModifyPlan {
             }
             let token = writer.token();
             let key_bytes = crate::dht::serialize_partition_key(&refs);
-            pending.extend(
-                list_ops
-                    .into_iter()
-                    .map(|op| (key_bytes.clone(), token, op)),
-            );
+            writes
+                .list_updates
+                .extend(list_ops.into_iter().map(|(clustering, column, op)| {
+                    let update = lwt::ListUpdate {
+                        clustering,
+                        column,
+                        ops: vec![op],
+                        timestamp_us,
+                        ttl_s,
+                    };
+                    (key_bytes.clone(), token, update)
+                }));
             if !writer.is_empty() {
-                mutations.push(writer.into_mutation());
+                writes.mutations.push(writer.into_mutation());
             }
         }
-        Ok((mutations, pending, options))
+        Ok(writes)
     }
 
     /// INSERT JSON: parses the object, maps its keys to columns (quoted keys
