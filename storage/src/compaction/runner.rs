@@ -19,6 +19,7 @@ use super::txn::CompactionLog;
 use crate::engine::Table;
 use crate::error::Result;
 use crate::io::Disk;
+use crate::io::sched::IoClass;
 use crate::mutation::{Partition, PartitionUpdate};
 use crate::sstable::scanner::Scanner;
 use crate::sstable::{SSTable, SSTableWriter};
@@ -170,9 +171,22 @@ async fn merge(
     Ok(outputs.done)
 }
 
-/// Runs `task` on `table`. The caller holds the table's compaction permit.
-/// Returns false when the task went stale (an input left the live set).
+/// Runs `task` on `table`, its I/O in the compaction class. The caller
+/// holds the table's compaction permit. Returns false when the task went
+/// stale (an input left the live set).
 pub async fn run_task(
+    disk: &dyn Disk,
+    table: &Table,
+    task: &CompactionTask,
+    now_s: i64,
+    throttle: &Throttle,
+) -> Result<bool> {
+    IoClass::Compaction
+        .scope(run_task_unscoped(disk, table, task, now_s, throttle))
+        .await
+}
+
+async fn run_task_unscoped(
     disk: &dyn Disk,
     table: &Table,
     task: &CompactionTask,
@@ -243,6 +257,12 @@ fn memtable_min_timestamp_us(table: &Table) -> i64 {
 /// their newest timestamp must be older than the oldest timestamp of every
 /// overlapping live SSTable and of the memtables. Returns how many were dropped.
 pub async fn drop_expired(disk: &dyn Disk, table: &Table, now_s: i64) -> Result<usize> {
+    IoClass::Compaction
+        .scope(drop_expired_unscoped(disk, table, now_s))
+        .await
+}
+
+async fn drop_expired_unscoped(disk: &dyn Disk, table: &Table, now_s: i64) -> Result<usize> {
     let gc_before_s = now_s.saturating_sub(i64::from(table.schema.options.gc_grace_seconds));
     let all: Vec<Rc<SSTable>> = table.sstables.borrow().clone();
     let (candidates, others): (Vec<_>, Vec<_>) = all

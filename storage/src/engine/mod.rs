@@ -24,6 +24,7 @@ use crate::commitlog::replay::{ReplayReport, replay};
 use crate::commitlog::{Commitlog, CommitlogConfig, ReplayPosition};
 use crate::error::{Result, StorageError};
 use crate::io::Disk;
+use crate::io::sched::IoClass;
 use crate::mutation::{Mutation, codec};
 use crate::query::{ReadCommand, ReadResult};
 use crate::schema::{TableId, TableSchema};
@@ -135,7 +136,8 @@ impl ShardEngine {
         for table in tables.values() {
             table.flush(disk.as_ref(), ReplayPosition::NONE).await?;
         }
-        let commitlog = Commitlog::open(Rc::clone(&disk), config.commitlog.clone()).await?;
+        let log_disk = crate::io::sched::classed(&disk, IoClass::Commitlog);
+        let commitlog = Commitlog::open(log_disk, config.commitlog.clone()).await?;
         Ok(ShardEngine {
             inner: Rc::new(Inner {
                 disk,
@@ -256,7 +258,8 @@ impl ShardEngine {
     pub async fn flush(&self, id: TableId) -> Result<()> {
         let table = self.table(id)?;
         let position = self.inner.commitlog.current_position();
-        if let Some(bound) = table.flush(self.inner.disk.as_ref(), position).await? {
+        let flush = table.flush(self.inner.disk.as_ref(), position);
+        if let Some(bound) = IoClass::Flush.scope(flush).await? {
             self.inner.commitlog.discard_completed(id, bound).await?;
             self.schedule_compactions();
         }

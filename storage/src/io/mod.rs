@@ -1,7 +1,8 @@
 //! The storage layer's only door to the disk. Everything above talks to
 //! [`Disk`] and [`File`], so the same code runs on glommio DMA files
 //! ([`dma::DmaDisk`], O_DIRECT through io_uring) or on a simulated disk with
-//! injected faults ([`sim::SimDisk`]).
+//! injected faults ([`sim::SimDisk`]). [`sched::SchedDisk`] wraps either and
+//! sends every request through the shard's I/O scheduler by priority class.
 //!
 //! Invariants: writes are positioned, and both the position and the length of a
 //! write are multiples of [`ALIGNMENT`] (O_DIRECT requires it; the simulator
@@ -10,6 +11,8 @@
 //! opened them; futures are `!Send`.
 
 pub mod dma;
+pub mod layer;
+pub mod sched;
 pub mod sim;
 pub mod writer;
 
@@ -72,6 +75,12 @@ pub trait Disk: std::fmt::Debug {
     fn exists(&self, path: &Path) -> bool;
     /// Hard-links a file (snapshots).
     fn hard_link(&self, from: &Path, to: &Path) -> Result<()>;
+    /// This disk with `class` as the I/O class of requests issued outside
+    /// any class scope; `None` when the disk does not schedule (see
+    /// [`sched::classed`]).
+    fn with_default_class(&self, _class: sched::IoClass) -> Option<Rc<dyn Disk>> {
+        None
+    }
 }
 
 /// Reads exactly `len` bytes or fails with a `Corrupt` error naming `what`.

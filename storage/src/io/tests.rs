@@ -56,6 +56,23 @@ fn conformance_on_dma_disk() {
 }
 
 #[test]
+fn conformance_on_scheduled_dma_disk() {
+    use super::sched::{IoScheduler, SchedDisk, SchedulerConfig};
+    let tmp = crate::testing::temp_dir();
+    let dir = tmp.path().join("data");
+    run(move || async move {
+        let scheduler = Rc::new(IoScheduler::new(SchedulerConfig {
+            // Small pieces so the split paths run against the real disk.
+            max_request_bytes: ALIGNMENT,
+            ..SchedulerConfig::default()
+        }));
+        let disk = SchedDisk::new(Rc::new(DmaDisk::new()), Rc::clone(&scheduler));
+        conformance(Rc::new(disk), &dir).await;
+        assert_eq!(scheduler.in_flight_cost_ns(), 0);
+    });
+}
+
+#[test]
 fn conformance_on_sim_disk() {
     run(|| async { conformance(Rc::new(SimDisk::new(1)), Path::new("/sim/data")).await });
 }

@@ -81,8 +81,13 @@ impl AlignedWriter {
             self.wait_oldest().await?;
         }
         let file = Rc::clone(&self.file);
+        // The write runs in its own task: carry the writer's I/O class over.
+        let class = super::sched::IoClass::current();
         self.in_flight.push_back(
-            glommio::spawn_local(async move { file.write_at(&chunk, at).await }).detach(),
+            glommio::spawn_local(super::sched::in_class(class, async move {
+                file.write_at(&chunk, at).await
+            }))
+            .detach(),
         );
         Ok(())
     }
