@@ -56,10 +56,11 @@ where
         // Leave room under an 8 MiB memlock limit for every shard's ring.
         .io_memory(512 << 10)
         .spin_before_park(spec.idle_poll)
-        // Background work (flush, compaction) runs in its own task queue and
-        // yields when this timer fires, so a request waits at most this long
-        // behind it (glommio's default is 100 ms).
-        .preempt_timer(std::time::Duration::from_micros(500))
+        // glommio's preemption timer stays at its 100 ms default: glommio
+        // 0.9 parks (and can hang until the next I/O event) when preempted
+        // before running any task queue, which a short timer makes frequent
+        // (measured: writes stalled for seconds at 500 us). Background work
+        // gives the core back itself (sibyl_storage::engine::background_yield).
         .spawn(shard_main)
         .map_err(|e| std::io::Error::other(format!("starting shard {}: {e}", spec.id)))
 }

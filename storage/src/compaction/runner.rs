@@ -161,7 +161,7 @@ async fn merge(
         };
         purge(&mut merged, &rule);
         let update = merged.to_update();
-        glommio::yield_if_needed().await;
+        crate::engine::background_yield().await;
         if !is_empty(&update) {
             let written = outputs.append(log, &update).await?;
             throttle.consume(written).await;

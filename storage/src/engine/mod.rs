@@ -377,3 +377,25 @@ pub(crate) fn spawn_background<T: 'static>(
     glommio::spawn_local_into(future, queue)
         .unwrap_or_else(|e| unreachable!("the background queue of this executor exists: {e}"))
 }
+
+/// How long background work runs before it gives the core back.
+const BACKGROUND_SLICE: std::time::Duration = std::time::Duration::from_micros(500);
+
+thread_local! {
+    static LAST_BACKGROUND_YIELD: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Called often by flush and compaction loops: once the background task has
+/// run for [`BACKGROUND_SLICE`], yields its task queue so requests waiting
+/// in the default queue run first. (glommio's own preemption timer is left
+/// at 100 ms, see server/src/shard/runtime.rs.)
+pub async fn background_yield() {
+    let now = std::time::Instant::now();
+    let due = LAST_BACKGROUND_YIELD
+        .with(|last| last.get().is_none_or(|t| now.duration_since(t) >= BACKGROUND_SLICE));
+    if due {
+        LAST_BACKGROUND_YIELD.with(|last| last.set(Some(now)));
+        glommio::executor().yield_task_queue_now().await;
+    }
+}

@@ -220,8 +220,8 @@ impl Table {
             let mut updates = Vec::with_capacity(m.len());
             for p in m.iter() {
                 updates.push(p.to_update());
-                if updates.len() % 256 == 0 {
-                    glommio::yield_if_needed().await;
+                if updates.len() % 64 == 0 {
+                    super::background_yield().await;
                 }
             }
             (updates, m.commitlog_upper_bound().max(position_hint))
