@@ -222,3 +222,26 @@ def test_batch_rules_and_size_guardrails(session):
     counters.add(add, (3,))
     session.execute(counters)
     assert session.execute("SELECT n FROM hits WHERE k = 3").one().n == 2
+
+
+def test_oversized_mutations_are_refused_cleanly(session):
+    # The test nodes run 1 MiB commitlog segments, so Cassandra's
+    # max_mutation_size (half a segment) is 524288 bytes.
+    session.execute("CREATE TABLE blobs (k text, c int, v blob, PRIMARY KEY (k, c))")
+    insert = session.prepare("INSERT INTO blobs (k, c, v) VALUES (?, ?, ?)")
+    session.execute(insert, ("fits", 1, b"x" * 400_000))
+    with pytest.raises(InvalidRequest, match=r"Rejected an oversized mutation \(\d+/524288\) for keyspace: ks\. "
+                                             r"Top keys are: blobs\.big"):
+        session.execute(insert, ("big", 1, b"x" * 600_000))
+    # Several statements on one partition add up, in a batch and under IF.
+    batch = BatchStatement()
+    batch.add(insert, ("big", 1, b"x" * 300_000))
+    batch.add(insert, ("big", 2, b"x" * 300_000))
+    with pytest.raises(InvalidRequest, match="Rejected an oversized mutation"):
+        session.execute(batch)
+    with pytest.raises(InvalidRequest, match="Rejected an oversized mutation"):
+        session.execute("INSERT INTO blobs (k, c, v) VALUES ('big', 1, %s) IF NOT EXISTS", (b"x" * 600_000,))
+    assert [r.k for r in session.execute("SELECT k FROM blobs")] == ["fits"]
+    # The node is still fine.
+    session.execute(insert, ("after", 1, b"y"))
+    assert session.execute("SELECT v FROM blobs WHERE k = 'after' AND c = 1").one().v == b"y"

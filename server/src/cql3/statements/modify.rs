@@ -9,6 +9,7 @@ mod cas;
 mod conditions;
 mod execute;
 mod mutations;
+mod size;
 
 pub use batch::{BatchPlan, execute_batch, validate as validate_batch};
 

@@ -3,20 +3,24 @@
 //! statements as read-modify-writes, others as mutations (with Cassandra's
 //! batch size warning and failure thresholds).
 
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use sibyl_protocol::response::ResultBody;
+use sibyl_storage::mutation::Mutation;
 
 use super::cas::CasBatch;
 use super::mutations::Writes;
+use super::size::{check_mutation_size, max_mutation_bytes};
 use super::{Action, ModifyPlan};
 use crate::cql3::ast::{Attributes, BatchKind, BatchStatement};
 use crate::cql3::statements::BindSpecs;
 use crate::cql3::statements::bind::Bound;
+use crate::cql3::statements::lwt;
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::Schema;
-use crate::service::ShardServices;
+use crate::service::{ShardServices, proxy};
 
 /// `batch_size_warn_threshold` (5 KiB), Cassandra's default.
 pub const BATCH_SIZE_WARN_BYTES: usize = 5 * 1024;
@@ -165,11 +169,45 @@ pub async fn execute_batch(
         }
     }
     check_size(kind, &writes, warnings)?;
+    // One mutation per partition, as Cassandra groups a batch's updates:
+    // each partition's share is applied at once and measured as a whole.
+    let mut mutations: Vec<(&ModifyPlan, Mutation)> = Vec::new();
+    let mut by_partition: HashMap<(u64, Vec<u8>), usize> = HashMap::new();
+    let mut list_updates = Vec::new();
+    for (plan, statement_writes) in writes {
+        for mutation in statement_writes.mutations {
+            let partition = (mutation.table_id, mutation.update.key.clone());
+            match by_partition.get(&partition) {
+                Some(&i) => {
+                    if let Some((_, merged)) = mutations.get_mut(i) {
+                        lwt::merge_update(&mut merged.update, mutation.update);
+                    }
+                }
+                None => {
+                    by_partition.insert(partition, mutations.len());
+                    mutations.push((plan, mutation));
+                }
+            }
+        }
+        list_updates.extend(
+            statement_writes
+                .list_updates
+                .into_iter()
+                .map(|update| (plan, update)),
+        );
+    }
+    let max_bytes = max_mutation_bytes(services);
+    for (plan, mutation) in &mutations {
+        check_mutation_size(&plan.table, &mutation.update, max_bytes)?;
+    }
     for (plan, bound) in counters {
         plan.execute_counters(services, bound).await?;
     }
-    for (plan, statement_writes) in writes {
-        plan.apply_writes(services, statement_writes, now_s).await?;
+    for (plan, mutation) in mutations {
+        proxy::apply(services, &plan.table, mutation).await?;
+    }
+    for (plan, (key, token, list_update)) in list_updates {
+        lwt::apply_list_ops(services, plan.table.clone(), key, token, list_update, now_s).await?;
     }
     Ok(ResultBody::Void)
 }
@@ -198,7 +236,7 @@ fn check_size(
             if !keys.contains(&key) {
                 keys.push(key);
             }
-            size += mutation_size(mutation);
+            size += super::size::mutation_size(mutation);
         }
         let table = format!("{}.{}", plan.table.keyspace, plan.table.name);
         if !tables.contains(&table) {
@@ -227,35 +265,4 @@ fn check_size(
         ));
     }
     Ok(())
-}
-
-/// Bytes of cell values and keys a mutation carries, as the batch size
-/// thresholds count them.
-pub fn mutation_size(mutation: &sibyl_storage::mutation::Mutation) -> usize {
-    use sibyl_storage::mutation::{CellValue, ColumnData, Row};
-    let cell_size = |value: &CellValue| match value {
-        CellValue::Bytes(bytes) => bytes.len(),
-        CellValue::Counter(_) => 8,
-    };
-    let row_size = |row: &Row| -> usize {
-        row.columns
-            .values()
-            .map(|data| match data {
-                ColumnData::Simple(cell) => cell_size(&cell.value),
-                ColumnData::Complex(complex) => complex
-                    .cells
-                    .iter()
-                    .map(|(p, c)| p.len() + cell_size(&c.value))
-                    .sum(),
-            })
-            .sum()
-    };
-    mutation.update.key.len()
-        + row_size(&mutation.update.static_row)
-        + mutation
-            .update
-            .rows
-            .iter()
-            .map(|(c, r)| c.iter().map(Vec::len).sum::<usize>() + row_size(r))
-            .sum::<usize>()
 }

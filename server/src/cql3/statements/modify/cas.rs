@@ -12,6 +12,7 @@ use sibyl_protocol::types::ColumnType;
 use sibyl_protocol::wire;
 use sibyl_storage::mutation::PartitionUpdate;
 
+use super::size::{check_mutation_size, max_mutation_bytes};
 use super::{Action, ConditionPlan, ModifyPlan};
 use crate::cql3::rows::CqlRow;
 use crate::cql3::statements::bind::Bound;
@@ -180,6 +181,9 @@ impl CasBatch {
                 "Unrestricted partition key in a conditional BATCH",
             ));
         };
+        if let Some(update) = &self.update {
+            check_mutation_size(&table, update, max_mutation_bytes(services))?;
+        }
         let request = lwt::CasRequest {
             key,
             token,

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use sibyl_protocol::response::ResultBody;
 
 use super::mutations::Writes;
+use super::size::{check_mutation_size, max_mutation_bytes};
 use super::{Action, ModifyPlan};
 use crate::cql3::ast::Assignment;
 use crate::cql3::statements::bind::Bound;
@@ -43,6 +44,10 @@ impl ModifyPlan {
         writes: Writes,
         now_s: i64,
     ) -> CqlResult<()> {
+        let max_bytes = max_mutation_bytes(services);
+        for mutation in &writes.mutations {
+            check_mutation_size(&self.table, &mutation.update, max_bytes)?;
+        }
         for mutation in writes.mutations {
             proxy::apply(services, &self.table, mutation).await?;
         }
