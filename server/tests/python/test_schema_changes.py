@@ -206,3 +206,40 @@ def test_renames_survive_restart():
             cluster.shutdown()
         finally:
             node.stop()
+
+
+def test_views_functions_and_triggers_answer_like_cassandra_defaults(session):
+    """Cassandra 5.0's default cassandra.yaml disables materialized views and
+    user-defined functions, and has no trigger classes: the same statements
+    get the same InvalidRequest (0x2200) messages here."""
+    session.execute("CREATE TABLE base (k int PRIMARY KEY, v int)")
+    version = schema_version(session)
+    refused = {
+        "CREATE MATERIALIZED VIEW mv AS SELECT * FROM base WHERE k IS NOT NULL AND v IS NOT NULL PRIMARY KEY (v, k)":
+            "Materialized views are disabled. Enable in cassandra.yaml to use.",
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS ks.mv AS SELECT k, v FROM base WHERE k IS NOT NULL AND v IS NOT NULL "
+        "PRIMARY KEY (v, k)":
+            "Materialized views are disabled. Enable in cassandra.yaml to use.",
+        "ALTER MATERIALIZED VIEW mv WITH comment = 'x'": "Materialized view 'ks.mv' doesn't exist",
+        "DROP MATERIALIZED VIEW mv": "Materialized view 'ks.mv' doesn't exist",
+        "CREATE FUNCTION f (a int) RETURNS NULL ON NULL INPUT RETURNS int LANGUAGE java AS 'return a;'":
+            "User-defined functions are disabled in cassandra.yaml - set user_defined_functions_enabled=true to enable",
+        "CREATE OR REPLACE FUNCTION ks.f (a int) CALLED ON NULL INPUT RETURNS int LANGUAGE java AS 'return a;'":
+            "User-defined functions are disabled in cassandra.yaml - set user_defined_functions_enabled=true to enable",
+        "DROP FUNCTION f": "Function 'ks.f' doesn't exist",
+        "DROP FUNCTION ks.f (int, text)": "Function 'ks.f(int, text)' doesn't exist",
+        "CREATE AGGREGATE agg (int) SFUNC acc STYPE tuple<int, bigint> INITCOND (0, 0)":
+            "State function ks.acc(tuple<int, bigint>, int) doesn't exist",
+        "DROP AGGREGATE agg": "Aggregate 'ks.agg' doesn't exist",
+        "CREATE TRIGGER trig ON base USING 'org.example.Trigger'":
+            "Trigger class 'org.example.Trigger' couldn't be loaded",
+        "DROP TRIGGER trig ON base": "Trigger 'trig' on 'ks.base' doesn't exist",
+    }
+    for statement, message in refused.items():
+        with pytest.raises(InvalidRequest) as error:
+            session.execute(statement)
+        assert str(error.value) == f'Error from server: code=2200 [Invalid query] message="{message}"', statement
+    for statement in ["DROP MATERIALIZED VIEW IF EXISTS mv", "ALTER MATERIALIZED VIEW IF EXISTS mv WITH comment = 'x'",
+                      "DROP FUNCTION IF EXISTS f", "DROP AGGREGATE IF EXISTS agg", "DROP TRIGGER IF EXISTS trig ON base"]:
+        assert session.execute(statement).one() is None
+    assert schema_version(session) == version

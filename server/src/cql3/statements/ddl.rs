@@ -9,6 +9,7 @@
 //! definition of each kind of statement.
 
 mod alter_table;
+mod disabled;
 mod index;
 mod keyspace;
 mod options;
@@ -193,10 +194,8 @@ impl SchemaPlan {
             SchemaStatement::DropType { name, if_exists } => types::drop(&ctx, name, *if_exists),
             SchemaStatement::CreateIndex { .. } => index::create(&ctx, &self.statement),
             SchemaStatement::DropIndex { name, if_exists } => index::drop(&ctx, name, *if_exists),
-            other => Err(CqlError::invalid(format!(
-                "{} is not supported yet",
-                statement_kind(other)
-            ))),
+            // Views, functions, aggregates and triggers.
+            other => disabled::change(&ctx, other),
         }
     }
 
@@ -249,17 +248,5 @@ impl SchemaPlan {
                 .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
         }
         Ok(ResultBody::SchemaChange(change.event))
-    }
-}
-
-fn statement_kind(statement: &SchemaStatement) -> &'static str {
-    match statement {
-        SchemaStatement::CreateIndex { .. } | SchemaStatement::DropIndex { .. } => {
-            "Secondary indexes"
-        }
-        SchemaStatement::CreateMaterializedView { .. }
-        | SchemaStatement::AlterMaterializedView { .. }
-        | SchemaStatement::DropMaterializedView { .. } => "Materialized views",
-        _ => "User-defined functions, aggregates and triggers",
     }
 }
