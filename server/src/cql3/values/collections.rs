@@ -55,56 +55,44 @@ pub(crate) fn sort_map(
     out
 }
 
-/// Cassandra's `validate` messages for fixed-width types, `None` for the others.
+/// Cassandra's `validate` messages for fixed-width types, `None` for the
+/// others and for valid widths (the message is only built on error: this
+/// runs for every bound value of every write).
 fn width_message(ty: &ColumnType, length: usize) -> Option<String> {
-    let (ok, message) = match ty {
-        ColumnType::Int => (length == 4, format!("Expected 4 or 0 byte int ({length})")),
-        ColumnType::Bigint | ColumnType::Counter => {
-            (length == 8, format!("Expected 8 or 0 byte long ({length})"))
-        }
-        ColumnType::Smallint => (
-            length == 2,
-            format!("Expected 2 bytes for a smallint ({length})"),
-        ),
-        ColumnType::Tinyint => (
-            length == 1,
-            format!("Expected 1 byte for a tinyint ({length})"),
-        ),
-        ColumnType::Float => (
-            length == 4,
-            format!("Expected 4 or 0 byte value for a float ({length})"),
-        ),
-        ColumnType::Double => (
-            length == 8,
-            format!("Expected 8 or 0 byte value for a double ({length})"),
-        ),
-        ColumnType::Boolean => (
-            length == 1,
-            format!("Expected 1 or 0 byte value ({length})"),
-        ),
-        ColumnType::Uuid | ColumnType::Timeuuid => (
-            length == 16,
-            format!("UUID should be 16 or 0 bytes ({length})"),
-        ),
-        ColumnType::Timestamp => (
-            length == 8,
-            format!("Expected 8 or 0 byte long for date ({length})"),
-        ),
-        ColumnType::Date => (
-            length == 4,
-            format!("Expected 4 byte long for date ({length})"),
-        ),
-        ColumnType::Time => (
-            length == 8,
-            format!("Expected 8 byte long for time ({length})"),
-        ),
-        ColumnType::Inet => (
-            length == 4 || length == 16,
-            format!("Invalid length for an inet address: {length}"),
-        ),
+    let ok = match ty {
+        ColumnType::Int | ColumnType::Float | ColumnType::Date => length == 4,
+        ColumnType::Bigint
+        | ColumnType::Counter
+        | ColumnType::Double
+        | ColumnType::Timestamp
+        | ColumnType::Time => length == 8,
+        ColumnType::Smallint => length == 2,
+        ColumnType::Tinyint | ColumnType::Boolean => length == 1,
+        ColumnType::Uuid | ColumnType::Timeuuid => length == 16,
+        ColumnType::Inet => length == 4 || length == 16,
         _ => return None,
     };
-    (!ok && length != 0).then_some(message)
+    if ok || length == 0 {
+        return None;
+    }
+    Some(match ty {
+        ColumnType::Int => format!("Expected 4 or 0 byte int ({length})"),
+        ColumnType::Bigint | ColumnType::Counter => {
+            format!("Expected 8 or 0 byte long ({length})")
+        }
+        ColumnType::Smallint => format!("Expected 2 bytes for a smallint ({length})"),
+        ColumnType::Tinyint => format!("Expected 1 byte for a tinyint ({length})"),
+        ColumnType::Float => format!("Expected 4 or 0 byte value for a float ({length})"),
+        ColumnType::Double => format!("Expected 8 or 0 byte value for a double ({length})"),
+        ColumnType::Boolean => format!("Expected 1 or 0 byte value ({length})"),
+        ColumnType::Uuid | ColumnType::Timeuuid => {
+            format!("UUID should be 16 or 0 bytes ({length})")
+        }
+        ColumnType::Timestamp => format!("Expected 8 or 0 byte long for date ({length})"),
+        ColumnType::Date => format!("Expected 4 byte long for date ({length})"),
+        ColumnType::Time => format!("Expected 8 byte long for time ({length})"),
+        _ => format!("Invalid length for an inet address: {length}"),
+    })
 }
 
 /// Validates `bytes` as a value of `ty` (Invalid with Cassandra's message if
@@ -113,6 +101,24 @@ fn width_message(ty: &ColumnType, length: usize) -> Option<String> {
 pub fn normalize_value(ty: &ColumnType, bytes: &[u8]) -> CqlResult<Vec<u8>> {
     if let Some(message) = width_message(ty, bytes.len()) {
         return Err(CqlError::invalid(message));
+    }
+    // Blobs accept any bytes, and fixed-width scalars were just checked:
+    // no need to decode (and copy) them to validate.
+    if matches!(
+        ty,
+        ColumnType::Blob
+            | ColumnType::Int
+            | ColumnType::Bigint
+            | ColumnType::Counter
+            | ColumnType::Smallint
+            | ColumnType::Tinyint
+            | ColumnType::Float
+            | ColumnType::Double
+            | ColumnType::Uuid
+            | ColumnType::Timestamp
+            | ColumnType::Date
+    ) {
+        return Ok(bytes.to_vec());
     }
     let value =
         CqlValue::decode(ty, bytes).map_err(|error| CqlError::invalid(error.to_string()))?;
