@@ -228,9 +228,10 @@ impl CqlProcessor {
         trace: Option<Trace>,
         ctx: &RequestContext<'_>,
         request: &str,
-        parameters: Vec<(String, String)>,
+        parameters: impl FnOnce() -> Vec<(String, String)>,
         mut response: ProcessorResponse,
     ) -> ProcessorResponse {
+        // Parameters are built only for traced requests (not per request).
         let Some(trace) = trace else { return response };
         let session_id = trace.session_id;
         match trace
@@ -239,7 +240,7 @@ impl CqlProcessor {
                 &self.timeuuids,
                 ctx.client.peer.ip(),
                 request,
-                parameters,
+                parameters(),
             )
             .await
         {
@@ -371,13 +372,15 @@ impl QueryProcessor for CqlProcessor {
             self.run(&statement, &query.params, &mut warnings).await
         }
         .await;
-        let parameters = vec![
-            ("query".to_owned(), query.query.to_owned()),
-            (
-                "consistency_level".to_owned(),
-                query.params.consistency.name().to_owned(),
-            ),
-        ];
+        let parameters = || {
+            vec![
+                ("query".to_owned(), query.query.to_owned()),
+                (
+                    "consistency_level".to_owned(),
+                    query.params.consistency.name().to_owned(),
+                ),
+            ]
+        };
         let mut response = respond(result);
         response.warnings = warnings;
         self.finish_trace(trace, ctx, "Execute CQL3 query", parameters, response)
@@ -429,13 +432,15 @@ impl QueryProcessor for CqlProcessor {
             self.run(&statement, &execute.params, &mut warnings).await
         }
         .await;
-        let parameters = vec![
-            ("query".to_owned(), text),
-            (
-                "consistency_level".to_owned(),
-                execute.params.consistency.name().to_owned(),
-            ),
-        ];
+        let parameters = || {
+            vec![
+                ("query".to_owned(), text),
+                (
+                    "consistency_level".to_owned(),
+                    execute.params.consistency.name().to_owned(),
+                ),
+            ]
+        };
         let mut response = respond(result);
         response.warnings = warnings;
         self.finish_trace(
@@ -458,10 +463,12 @@ impl QueryProcessor for CqlProcessor {
         }
         let mut warnings = Vec::new();
         let result = self.batch_inner(ctx, batch, &mut warnings).await;
-        let parameters = vec![(
-            "consistency_level".to_owned(),
-            batch.consistency.name().to_owned(),
-        )];
+        let parameters = || {
+            vec![(
+                "consistency_level".to_owned(),
+                batch.consistency.name().to_owned(),
+            )]
+        };
         let mut response = respond(result);
         response.warnings = warnings;
         self.finish_trace(
