@@ -25,6 +25,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::sstable::reader::IndexEntry;
+use crate::sstable::row_index::RowIndex;
 use lru::Lru;
 
 /// Default capacity per shard.
@@ -41,7 +42,7 @@ pub enum BlockKind {
     Index,
     /// A decompressed `Data.db` chunk (offset = the chunk's file offset).
     DataChunk,
-    /// A decoded per-partition row index (offset = the partition's stream offset).
+    /// A decoded per-partition row index (offset = the row index's offset in `Index.db`).
     RowIndex,
 }
 
@@ -58,6 +59,7 @@ pub struct BlockKey {
 pub enum CachedBlock {
     Bytes(Rc<[u8]>),
     Index(Rc<[IndexEntry]>),
+    RowIndex(Rc<RowIndex>),
 }
 
 impl CachedBlock {
@@ -70,6 +72,7 @@ impl CachedBlock {
                     .iter()
                     .map(|e| std::mem::size_of::<IndexEntry>() + e.key.len())
                     .sum(),
+                CachedBlock::RowIndex(rows) => rows.heap_bytes(),
             }
     }
 }
@@ -143,7 +146,7 @@ impl BlockCache {
     pub fn get_bytes(&self, key: &BlockKey) -> Option<Rc<[u8]>> {
         match self.get(key)? {
             CachedBlock::Bytes(b) => Some(b),
-            CachedBlock::Index(_) => None,
+            _ => None,
         }
     }
 
@@ -151,7 +154,15 @@ impl BlockCache {
     pub fn get_index(&self, key: &BlockKey) -> Option<Rc<[IndexEntry]>> {
         match self.get(key)? {
             CachedBlock::Index(entries) => Some(entries),
-            CachedBlock::Bytes(_) => None,
+            _ => None,
+        }
+    }
+
+    /// A cached row index of a large partition.
+    pub fn get_row_index(&self, key: &BlockKey) -> Option<Rc<RowIndex>> {
+        match self.get(key)? {
+            CachedBlock::RowIndex(rows) => Some(rows),
+            _ => None,
         }
     }
 
@@ -199,4 +210,4 @@ impl BlockCache {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

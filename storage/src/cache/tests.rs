@@ -116,11 +116,12 @@ fn disabled_cache_stores_nothing_and_oversized_blocks_are_skipped() {
     assert!(small.stats().size_bytes <= 1000);
 }
 
-/// A disk that counts `read_at` calls on the files it opens.
+/// A disk that counts `read_at` calls and bytes read on the files it opens.
 #[derive(Debug, Clone)]
 pub(crate) struct CountingDisk {
-    inner: SimDisk,
+    pub(crate) inner: SimDisk,
     pub(crate) reads: Rc<StdCell<u64>>,
+    pub(crate) read_bytes: Rc<StdCell<u64>>,
 }
 
 impl CountingDisk {
@@ -128,6 +129,7 @@ impl CountingDisk {
         CountingDisk {
             inner: SimDisk::new(seed),
             reads: Rc::new(StdCell::new(0)),
+            read_bytes: Rc::new(StdCell::new(0)),
         }
     }
 
@@ -135,6 +137,7 @@ impl CountingDisk {
         Rc::new(CountingFile {
             inner: file,
             reads: Rc::clone(&self.reads),
+            read_bytes: Rc::clone(&self.read_bytes),
         })
     }
 }
@@ -143,6 +146,7 @@ impl CountingDisk {
 struct CountingFile {
     inner: Rc<dyn File>,
     reads: Rc<StdCell<u64>>,
+    read_bytes: Rc<StdCell<u64>>,
 }
 
 impl File for CountingFile {
@@ -154,6 +158,7 @@ impl File for CountingFile {
     }
     fn read_at(&self, pos: u64, len: usize) -> LocalBoxFuture<'_, Result<Vec<u8>>> {
         self.reads.set(self.reads.get() + 1);
+        self.read_bytes.set(self.read_bytes.get() + len as u64);
         self.inner.read_at(pos, len)
     }
     fn sync(&self) -> LocalBoxFuture<'_, Result<()>> {

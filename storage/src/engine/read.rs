@@ -42,7 +42,10 @@ pub async fn merged_partition(
         {
             continue;
         }
-        if let Some(update) = sst.get(token, key).await? {
+        let update = sst
+            .get_slices(token, key, &table.comparator, slices)
+            .await?;
+        if let Some(update) = update {
             merged.apply(&update);
             found = true;
         }

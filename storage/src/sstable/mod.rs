@@ -10,7 +10,9 @@
 pub mod bloom;
 pub mod header;
 pub mod reader;
+pub mod row_index;
 pub mod scanner;
+mod sliced;
 pub mod stats;
 pub mod writer;
 
@@ -25,8 +27,11 @@ pub use writer::{SSTableWriter, write_sstable};
 
 /// Version of every SSTable component written by this build.
 /// Version 2 added `Header.db` and the level, partition-level counts and
-/// clustering bounds in `Statistics.db`.
-pub const VERSION: u32 = 2;
+/// clustering bounds in `Statistics.db`; version 3 the per-partition row
+/// index of large partitions (`row_index.rs`) and its place in index entries.
+pub const VERSION: u32 = 3;
+/// Oldest version this build reads (v2 differs only in its index entries).
+pub const MIN_READABLE_VERSION: u32 = 2;
 
 /// The component files of one SSTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +105,30 @@ pub fn frame(component: Component, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Checks a checksummed block `u32 len | u32 crc32(body) | body` (index
+/// blocks, row indexes); returns the body.
+pub(crate) fn checked_block<'a>(raw: &'a [u8], what: &'static str) -> Result<&'a [u8]> {
+    let word = |i: usize| {
+        raw.get(i..i + 4)
+            .and_then(|w| w.try_into().ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(|| StorageError::corrupt(what, "truncated block header"))
+    };
+    let (len, stored) = (word(0)? as usize, word(4)?);
+    let body = raw
+        .get(8..8usize.saturating_add(len))
+        .ok_or_else(|| StorageError::corrupt(what, "truncated block"))?;
+    let computed = crc32fast::hash(body);
+    if stored != computed {
+        return Err(StorageError::ChecksumMismatch {
+            what,
+            expected: stored,
+            got: computed,
+        });
+    }
+    Ok(body)
+}
+
 /// Checks magic, version and checksum; returns the body.
 pub fn unframe<'a>(component: Component, what: &'static str, data: &'a [u8]) -> Result<&'a [u8]> {
     if data.len() < 16 {
@@ -134,7 +163,7 @@ pub fn unframe<'a>(component: Component, what: &'static str, data: &'a [u8]) -> 
             .and_then(|b| b.try_into().ok())
             .unwrap_or_default(),
     );
-    if version != VERSION {
+    if !(MIN_READABLE_VERSION..=VERSION).contains(&version) {
         return Err(StorageError::UnsupportedVersion {
             what,
             got: version,
@@ -144,5 +173,7 @@ pub fn unframe<'a>(component: Component, what: &'static str, data: &'a [u8]) -> 
     Ok(content.get(12..).unwrap_or_default())
 }
 
+#[cfg(test)]
+mod row_index_tests;
 #[cfg(test)]
 mod tests;

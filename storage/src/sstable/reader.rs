@@ -34,6 +34,9 @@ pub struct IndexEntry {
     pub token: i64,
     pub offset: u64,
     pub len: u64,
+    /// `(offset, length)` in `Index.db` of the partition's row index (v3,
+    /// large partitions only).
+    pub row_index: Option<(u64, u64)>,
 }
 
 /// An open, immutable SSTable.
@@ -42,7 +45,9 @@ pub struct SSTable {
     pub generation: u64,
     pub dir: PathBuf,
     pub(super) data: Rc<dyn File>,
-    index: Rc<dyn File>,
+    pub(super) index: Rc<dyn File>,
+    /// Format version of `Index.db` (entries differ between v2 and v3).
+    index_version: u32,
     pub(super) chunk_bytes: u64,
     pub(super) chunk_offsets: Vec<u64>,
     pub(super) blocks: Vec<SummaryBlock>,
@@ -116,30 +121,32 @@ pub fn decode_summary(mut body: &[u8]) -> Result<Summary> {
     })
 }
 
-/// Decodes one index block (`u32 len | u32 crc32(entries) | entries`), verifying its checksum.
+/// Decodes one index block of the current version.
 pub fn decode_index_block(raw: &[u8]) -> Result<Vec<IndexEntry>> {
-    let (head, entries) = raw.split_at(8.min(raw.len()));
-    let stored = u32::from_le_bytes(
-        head.get(4..8)
-            .and_then(|h| h.try_into().ok())
-            .ok_or_else(|| StorageError::corrupt("sstable index", "truncated block header"))?,
-    );
-    let computed = crc32fast::hash(entries);
-    if stored != computed {
-        return Err(StorageError::ChecksumMismatch {
-            what: "sstable index block",
-            expected: stored,
-            got: computed,
-        });
-    }
+    decode_index_block_version(raw, super::VERSION)
+}
+
+/// Decodes one index block (`u32 len | u32 crc32(entries) | entries`) of
+/// format `version`, verifying its checksum.
+pub fn decode_index_block_version(raw: &[u8], version: u32) -> Result<Vec<IndexEntry>> {
+    let entries = super::checked_block(raw, "sstable index block")?;
     let mut input = entries;
     let mut out = Vec::new();
     while !input.is_empty() {
+        let key = get_bytes(&mut input)?.to_vec();
+        let token = get_sv(&mut input)?;
+        let offset = get_uv(&mut input)?;
+        let len = get_uv(&mut input)?;
+        let row_index = match (version >= 3).then(|| get_uv(&mut input)).transpose()? {
+            Some(0) | None => None,
+            Some(ri_len) => Some((get_uv(&mut input)?, ri_len)),
+        };
         out.push(IndexEntry {
-            key: get_bytes(&mut input)?.to_vec(),
-            token: get_sv(&mut input)?,
-            offset: get_uv(&mut input)?,
-            len: get_uv(&mut input)?,
+            key,
+            token,
+            offset,
+            len,
+            row_index,
         });
     }
     Ok(out)
@@ -218,11 +225,24 @@ impl SSTable {
                 got: magic,
             });
         }
+        let index_version = u32::from_le_bytes(
+            head.get(8..12)
+                .and_then(|h| h.try_into().ok())
+                .unwrap_or_default(),
+        );
+        if !(super::MIN_READABLE_VERSION..=super::VERSION).contains(&index_version) {
+            return Err(StorageError::UnsupportedVersion {
+                what: "sstable index",
+                got: index_version,
+                supported: super::VERSION,
+            });
+        }
         Ok(SSTable {
             generation,
             dir: dir.to_path_buf(),
             data: disk.open(&load(Component::Data), false).await?,
             index,
+            index_version,
             chunk_bytes: summary.chunk_bytes,
             chunk_offsets: summary.chunk_offsets,
             blocks: summary.blocks,
@@ -239,7 +259,7 @@ impl SSTable {
         self.cache.invalidate_file(self.cache_id);
     }
 
-    fn cache_key(&self, kind: BlockKind, offset: u64) -> BlockKey {
+    pub(super) fn cache_key(&self, kind: BlockKind, offset: u64) -> BlockKey {
         BlockKey {
             file_id: self.cache_id,
             kind,
@@ -290,7 +310,23 @@ impl SSTable {
             "sstable index",
         )
         .await?;
-        decode_index_block(&raw)
+        decode_index_block_version(&raw, self.index_version)
+    }
+
+    /// The index entry of one partition (bloom filter, summary, one cached
+    /// index block), or `None` when the SSTable does not hold it.
+    pub(super) async fn find(&self, token: i64, key: &[u8]) -> Result<Option<IndexEntry>> {
+        if token < self.stats.min_token || token > self.stats.max_token || !self.may_contain(key) {
+            return Ok(None);
+        }
+        let Some(block) = self.block_for(token, key) else {
+            return Ok(None);
+        };
+        let entries = self.read_block(block).await?;
+        Ok(entries
+            .iter()
+            .find(|e| e.token == token && e.key == key)
+            .cloned())
     }
 
     /// Index of the last block whose first position is <= (token, key).
@@ -303,15 +339,8 @@ impl SSTable {
 
     /// Looks one partition up (bloom filter, summary, one index block, its chunks).
     pub async fn get(&self, token: i64, key: &[u8]) -> Result<Option<PartitionUpdate>> {
-        if token < self.stats.min_token || token > self.stats.max_token || !self.may_contain(key) {
-            return Ok(None);
-        }
-        let Some(block) = self.block_for(token, key) else {
-            return Ok(None);
-        };
-        let entries = self.read_block(block).await?;
-        match entries.iter().find(|e| e.token == token && e.key == key) {
-            Some(entry) => Ok(Some(self.read_partition(entry).await?)),
+        match self.find(token, key).await? {
+            Some(entry) => Ok(Some(self.read_partition(&entry).await?)),
             None => Ok(None),
         }
     }

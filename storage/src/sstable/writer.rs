@@ -12,7 +12,9 @@
 //!   with `mutation::codec::encode_partition`); chunk `i` holds stream bytes
 //!   `[i * chunk_bytes, (i + 1) * chunk_bytes)`.
 //! * `Index.db`: framed (`magic | version | body | crc`) list of blocks, each
-//!   `u32 len | u32 crc32(entries) | entries`, entry = `bytes key | sv token | uv stream_offset | uv length`.
+//!   `u32 len | u32 crc32(entries) | entries`, entry = `bytes key | sv token | uv stream_offset
+//!   | uv length | uv row_index_len | [uv row_index_offset if row_index_len > 0]`; the row
+//!   indexes of large partitions (`row_index.rs`) sit between the blocks.
 //! * `Summary.db`: framed; `uv chunk_bytes | uv n_chunks | u64le chunk_offsets[n_chunks + 1]
 //!   | uv n_blocks | (bytes first_key | sv first_token | uv block_offset | uv block_len)*`.
 //! * `Filter.db`, `Statistics.db`, `Header.db`: framed bloom filter, statistics
@@ -24,6 +26,7 @@ use std::rc::Rc;
 
 use super::bloom::BloomFilter;
 use super::header::SerializationHeader;
+use super::row_index::RowIndex;
 use super::stats::Statistics;
 use super::{Component, component_path, frame};
 use crate::commitlog::ReplayPosition;
@@ -61,7 +64,7 @@ struct IndexBuilder {
 }
 
 impl IndexBuilder {
-    fn add(&mut self, key: &[u8], token: i64, offset: u64, len: u64) {
+    fn add(&mut self, key: &[u8], token: i64, offset: u64, len: u64, rows: Option<&RowIndex>) {
         if self.block_first.is_none() {
             self.block_first = Some((key.to_vec(), token));
         }
@@ -69,6 +72,16 @@ impl IndexBuilder {
         put_sv(&mut self.block, token);
         put_uv(&mut self.block, offset);
         put_uv(&mut self.block, len);
+        match rows {
+            Some(rows) => {
+                // Offsets are absolute in the framed file (after magic + version).
+                let at = self.out.len();
+                rows.encode(&mut self.out);
+                put_uv(&mut self.block, (self.out.len() - at) as u64);
+                put_uv(&mut self.block, 12 + at as u64);
+            }
+            None => put_uv(&mut self.block, 0),
+        }
         self.block_entries += 1;
         if self.block_entries == INDEX_BLOCK_ENTRIES {
             self.finish_block();
@@ -163,6 +176,7 @@ pub struct SSTableWriter<'d> {
     stats: Statistics,
     stream_offset: u64,
     encoded: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for SSTableWriter<'_> {
@@ -207,6 +221,7 @@ impl<'d> SSTableWriter<'d> {
             },
             stream_offset: 0,
             encoded: Vec::new(),
+            scratch: Vec::new(),
         })
     }
 
@@ -215,7 +230,9 @@ impl<'d> SSTableWriter<'d> {
         self.encoded.clear();
         encode_partition(p, &mut self.encoded);
         let len = self.encoded.len() as u64;
-        self.index.add(&p.key, p.token, self.stream_offset, len);
+        let rows = RowIndex::build(p, len, &mut self.scratch);
+        self.index
+            .add(&p.key, p.token, self.stream_offset, len, rows.as_ref());
         self.filter.insert(&p.key);
         self.stats.add_partition(&self.comparator, p, len);
         self.data.push(&self.encoded).await?;

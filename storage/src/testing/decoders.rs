@@ -6,7 +6,10 @@
 
 use crate::commitlog::segment;
 use crate::sstable::bloom::BloomFilter;
-use crate::sstable::reader::{decode_chunk, decode_index_block, decode_summary};
+use crate::sstable::reader::{
+    decode_chunk, decode_index_block, decode_index_block_version, decode_summary,
+};
+use crate::sstable::row_index::RowIndex;
 use crate::sstable::{Component, SerializationHeader, Statistics, unframe};
 
 /// Commitlog: segment header block, then the entries after it.
@@ -27,6 +30,12 @@ pub fn commitlog_entry(data: &[u8]) {
 pub fn sstable_index(data: &[u8]) {
     let _ = unframe(Component::Index, "index", data);
     let _ = decode_index_block(data);
+    let _ = decode_index_block_version(data, 2);
+    let len = data.len() as u64;
+    if let Ok(rows) = RowIndex::decode(data, len.saturating_sub(len / 3)) {
+        let cmp = crate::schema::ClusteringComparator::default();
+        let _ = rows.select(&cmp, &[crate::mutation::ClusteringSlice::ALL]);
+    }
 }
 
 pub fn sstable_summary(data: &[u8]) {
