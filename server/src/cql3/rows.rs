@@ -22,6 +22,20 @@ pub struct CqlRow {
     pub writetimes: Vec<Option<i64>>,
     /// Remaining TTL in seconds of expiring cells.
     pub ttls: Vec<Option<i32>>,
+    /// Only from [`decode_partition_cells`]: for each non-frozen collection
+    /// column, its live elements' write times and TTLs, in element order
+    /// (`writetime(s)`, `ttl(m['k'])`). Empty otherwise.
+    pub cells: Vec<Option<Vec<ElementCell>>>,
+}
+
+/// One live element of a non-frozen collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementCell {
+    /// The cell path: the element of a set, the key of a map, a list's id.
+    pub path: Vec<u8>,
+    pub timestamp_us: i64,
+    /// Remaining TTL in seconds, for an expiring element.
+    pub ttl_s: Option<i32>,
 }
 
 fn push_collection_len(out: &mut Vec<u8>, n: usize) {
@@ -84,7 +98,36 @@ fn assemble(ty: &ColumnType, complex: &ComplexColumn, now_s: i64) -> Option<Vec<
     Some(out)
 }
 
-fn fill_cells(table: &TableMetadata, row: &Row, now_s: i64, kind: ColumnKind, out: &mut CqlRow) {
+/// The live elements of a non-frozen collection with their times, in the
+/// order `assemble` puts the elements.
+fn element_cells(ty: &ColumnType, complex: &ComplexColumn, now_s: i64) -> Vec<ElementCell> {
+    let mut cells: Vec<ElementCell> = complex
+        .cells
+        .iter()
+        .filter(|(_, c)| c.is_live(now_s))
+        .map(|(path, cell)| ElementCell {
+            path: path.clone(),
+            timestamp_us: cell.timestamp_us,
+            ttl_s: cell
+                .is_expiring()
+                .then(|| (cell.local_deletion_time_s - now_s).max(0) as i32),
+        })
+        .collect();
+    if let ColumnType::Set(element) | ColumnType::Map(element, _) = ty {
+        let order = storage_value_type(element);
+        cells.sort_by(|a, b| order.compare(&a.path, &b.path));
+    }
+    cells
+}
+
+fn fill_cells(
+    table: &TableMetadata,
+    row: &Row,
+    now_s: i64,
+    kind: ColumnKind,
+    with_cells: bool,
+    out: &mut CqlRow,
+) {
     for (index, column) in table.columns.iter().enumerate() {
         if column.kind != kind {
             continue;
@@ -96,6 +139,9 @@ fn fill_cells(table: &TableMetadata, row: &Row, now_s: i64, kind: ColumnKind, ou
             ColumnData::Simple(cell) if cell.is_live(now_s) => (Some(cell_bytes(cell)), Some(cell)),
             ColumnData::Simple(_) => (None, None),
             ColumnData::Complex(complex) => {
+                if with_cells && let Some(slot) = out.cells.get_mut(index) {
+                    *slot = Some(element_cells(&column.column_type, complex, now_s));
+                }
                 let latest = complex
                     .cells
                     .values()
@@ -123,11 +169,37 @@ pub fn decode_partition(
     now_s: i64,
     out: &mut Vec<CqlRow>,
 ) {
+    decode(table, partition, now_s, false, out);
+}
+
+/// [`decode_partition`], also keeping every collection element's write time
+/// and TTL in [`CqlRow::cells`].
+pub fn decode_partition_cells(
+    table: &TableMetadata,
+    partition: &ResultPartition,
+    now_s: i64,
+    out: &mut Vec<CqlRow>,
+) {
+    decode(table, partition, now_s, true, out);
+}
+
+fn decode(
+    table: &TableMetadata,
+    partition: &ResultPartition,
+    now_s: i64,
+    with_cells: bool,
+    out: &mut Vec<CqlRow>,
+) {
     let width = table.columns.len();
     let mut base = CqlRow {
         values: vec![None; width],
         writetimes: vec![None; width],
         ttls: vec![None; width],
+        cells: if with_cells {
+            vec![None; width]
+        } else {
+            Vec::new()
+        },
     };
     let pk_len = table.partition_key_len();
     if let Some(parts) = split_partition_key(&partition.key, pk_len) {
@@ -141,7 +213,14 @@ pub fn decode_partition(
         }
     }
     if let Some(static_row) = &partition.static_row {
-        fill_cells(table, static_row, now_s, ColumnKind::Static, &mut base);
+        fill_cells(
+            table,
+            static_row,
+            now_s,
+            ColumnKind::Static,
+            with_cells,
+            &mut base,
+        );
     }
     if partition.rows.is_empty() {
         let has_static = base
@@ -166,7 +245,14 @@ pub fn decode_partition(
         for (position, index) in clustering_indexes.iter().enumerate() {
             row.values[*index] = result_row.clustering.get(position).cloned();
         }
-        fill_cells(table, &result_row.row, now_s, ColumnKind::Regular, &mut row);
+        fill_cells(
+            table,
+            &result_row.row,
+            now_s,
+            ColumnKind::Regular,
+            with_cells,
+            &mut row,
+        );
         out.push(row);
     }
 }

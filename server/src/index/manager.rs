@@ -49,12 +49,12 @@ impl LocalIndex {
                     graph.remove(key);
                     return;
                 }
-                if let sibyl_storage::mutation::CellValue::Bytes(bytes) = &cell.value {
-                    if let Some(vector) = floats(bytes) {
-                        // A vector the index refuses (zero under cosine) is
-                        // simply not findable by ANN; the write itself stands.
-                        let _ = graph.insert(key.clone(), &vector);
-                    }
+                if let sibyl_storage::mutation::CellValue::Bytes(bytes) = &cell.value
+                    && let Some(vector) = floats(bytes)
+                {
+                    // A vector the index refuses (zero under cosine) is
+                    // simply not findable by ANN; the write itself stands.
+                    let _ = graph.insert(key.clone(), &vector);
                 }
                 if graph.needs_compaction() {
                     graph.compact();
@@ -66,7 +66,7 @@ impl LocalIndex {
 
 /// A serialized `vector<float, n>` as floats.
 pub fn floats(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(

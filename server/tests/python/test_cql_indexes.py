@@ -104,6 +104,14 @@ def test_index_queries_page_across_shards_and_keep_limit(session, using):
     # Filters on other columns are applied before a page is counted.
     filtered = SimpleStatement(f"SELECT k, c FROM {table} WHERE colour = 'red' AND n > 600 ALLOW FILTERING", fetch_size=5)
     assert [(r.k, r.c) for r in session.execute(filtered)] == [(k, c) for k, c in seen if k * 10 + c > 600]
+    # Two SAI indexes intersect without ALLOW FILTERING; a legacy index does not.
+    both = f"SELECT k, c FROM {table} WHERE colour = 'red' AND n > 600"
+    if using:
+        session.execute(f"CREATE INDEX ON {table} (n){using}")
+        assert [(r.k, r.c) for r in session.execute(SimpleStatement(both, fetch_size=5))] == \
+            [(k, c) for k, c in seen if k * 10 + c > 600]
+    else:
+        invalid(session, "ALLOW FILTERING", both)
 
 
 def test_ann_with_partition_key_or_indexed_restrictions(session):

@@ -5,12 +5,14 @@
 //! Cassandra's messages; execution binds values and runs.
 
 pub mod bind;
+pub mod cell_times;
 pub mod ddl;
 pub mod lwt;
 pub mod modify;
 pub mod paging;
 pub mod select;
 pub mod selection;
+pub mod subscript;
 
 use std::sync::Arc;
 

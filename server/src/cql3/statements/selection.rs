@@ -9,6 +9,8 @@ use sibyl_protocol::types::{ColumnType, CqlValue};
 
 use super::BindSpecs;
 use super::bind::Bound;
+use super::cell_times::CellTimes;
+use super::subscript::{self, Subscript};
 use crate::cql3::ast::{Selection, Selector, Term, WriteTimeKind};
 use crate::cql3::functions::{
     Accumulator, AggregateFunction, ArgSpec, ScalarFunction, cast_function, is_aggregate_name,
@@ -31,13 +33,32 @@ pub enum Expr {
     Constant(Term, ColumnType),
     Function(Arc<ScalarFunction>, Vec<Expr>),
     Aggregate(AggregateFunction, Vec<Expr>),
+    /// `writetime`/`maxwritetime`/`ttl` of a non-frozen collection's
+    /// elements (all of them, or an element or slice), or of the part of a
+    /// frozen one: see [`super::cell_times`].
+    CellTimes(Box<CellTimes>),
+    /// An element, slice or field of the value of `Expr` (of type `ColumnType`).
+    Subscript(Box<Expr>, Subscript, ColumnType),
 }
 
 impl Expr {
+    /// Whether evaluating needs the rows' per-element times.
+    fn needs_cells(&self) -> bool {
+        match self {
+            Expr::CellTimes(times) => times.needs_cells(),
+            Expr::Function(_, args) | Expr::Aggregate(_, args) => {
+                args.iter().any(Expr::needs_cells)
+            }
+            Expr::Subscript(base, ..) => base.needs_cells(),
+            _ => false,
+        }
+    }
+
     fn is_aggregate(&self) -> bool {
         match self {
             Expr::Aggregate(..) => true,
             Expr::Function(_, args) => args.iter().any(Expr::is_aggregate),
+            Expr::Subscript(base, ..) => base.is_aggregate(),
             _ => false,
         }
     }
@@ -55,6 +76,8 @@ pub struct SelectionPlan {
     pub outputs: Vec<Output>,
     pub aggregate: bool,
     pub json: bool,
+    /// Whether rows must carry per-element times (see `CqlRow::cells`).
+    pub needs_cells: bool,
 }
 
 fn column(table: &TableMetadata, name: &str) -> CqlResult<usize> {
@@ -85,32 +108,7 @@ fn compile(
                 Expr::Column(i),
             )
         }
-        Selector::WriteTime { kind, selector } => {
-            let Selector::Column(name) = selector.as_ref() else {
-                return Err(CqlError::invalid(
-                    "writetime() and ttl() only apply to columns",
-                ));
-            };
-            let i = column(table, name)?;
-            let function = match kind {
-                WriteTimeKind::Ttl => "ttl",
-                WriteTimeKind::WriteTime => "writetime",
-                WriteTimeKind::MaxWriteTime => "maxwritetime",
-            };
-            if table.columns[i].kind.is_primary_key() {
-                return Err(CqlError::invalid(format!(
-                    "Cannot use selection function {function} on PRIMARY KEY part {name}"
-                )));
-            }
-            match kind {
-                WriteTimeKind::Ttl => (format!("ttl({name})"), ColumnType::Int, Expr::Ttl(i)),
-                _ => (
-                    format!("{function}({name})"),
-                    ColumnType::Bigint,
-                    Expr::WriteTime(i),
-                ),
-            }
-        }
+        Selector::WriteTime { kind, selector } => write_time(table, *kind, selector, binds)?,
         Selector::CountAll => {
             let aggregate = resolve_aggregate("count", &[])?
                 .ok_or_else(|| CqlError::server("count(*) missing"))?;
@@ -230,12 +228,172 @@ fn compile(
                 Expr::Function(function, args),
             )
         }
+        Selector::Element { selector, key } => {
+            let (name, ty, base) = compile(table, selector, binds)?;
+            let key_type = subscript::key_type(&ty, &name, false)?;
+            set_key_marker(table, binds, key, &name, &ty, key_type);
+            (
+                format!("{name}[{key}]"),
+                subscript::element_type(&ty),
+                Expr::Subscript(Box::new(base), Subscript::Element(key.clone()), ty),
+            )
+        }
+        Selector::Slice { selector, from, to } => {
+            let (name, ty, base) = compile(table, selector, binds)?;
+            let key_type = subscript::key_type(&ty, &name, true)?;
+            for bound in [from, to].into_iter().flatten() {
+                set_key_marker(table, binds, bound, &name, &ty, key_type.clone());
+            }
+            let multi_cell = match &base {
+                Expr::Column(i) => table.columns.get(*i).is_some_and(|c| c.multi_cell),
+                Expr::Subscript(_, Subscript::Slice { multi_cell, .. }, _) => *multi_cell,
+                _ => false,
+            };
+            let text = |t: &Option<Term>| t.as_ref().map(Term::to_string).unwrap_or_default();
+            (
+                format!("{name}[{}..{}]", text(from), text(to)),
+                ty.clone(),
+                Expr::Subscript(
+                    Box::new(base),
+                    Subscript::Slice {
+                        from: from.clone(),
+                        to: to.clone(),
+                        multi_cell,
+                    },
+                    ty,
+                ),
+            )
+        }
+        Selector::Field { selector, field } => {
+            let (name, ty, base) = compile(table, selector, binds)?;
+            let (index, field_type) = subscript::field(&ty, &name, field)?;
+            (
+                format!("{name}.{field}"),
+                field_type,
+                Expr::Subscript(Box::new(base), Subscript::Field(index), ty),
+            )
+        }
         other => {
             return Err(CqlError::invalid(format!(
                 "Selector {other} is not supported yet"
             )));
         }
     })
+}
+
+/// `writetime(..)`, `maxwritetime(..)`, `ttl(..)` of a column, or (Cassandra
+/// 5.0) of a collection's elements: a non-frozen collection answers one
+/// value per element, a list for `writetime(s)` and `s[a..b]`.
+fn write_time(
+    table: &TableMetadata,
+    kind: WriteTimeKind,
+    selector: &Selector,
+    binds: &mut BindSpecs,
+) -> CqlResult<(String, ColumnType, Expr)> {
+    let function = match kind {
+        WriteTimeKind::Ttl => "ttl",
+        WriteTimeKind::WriteTime => "writetime",
+        WriteTimeKind::MaxWriteTime => "maxwritetime",
+    };
+    let only_columns =
+        || CqlError::invalid("writetime() and ttl() only apply to columns and their elements");
+    let column_name = match selector {
+        Selector::Column(name) => name,
+        Selector::Element { selector, .. } | Selector::Slice { selector, .. } => {
+            match selector.as_ref() {
+                Selector::Column(name) => name,
+                _ => return Err(only_columns()),
+            }
+        }
+        _ => return Err(only_columns()),
+    };
+    let i = column(table, column_name)?;
+    let meta = &table.columns[i];
+    if meta.kind.is_primary_key() {
+        return Err(CqlError::invalid(format!(
+            "Cannot use selection function {function} on PRIMARY KEY part {column_name}"
+        )));
+    }
+    let scalar = match kind {
+        WriteTimeKind::Ttl => ColumnType::Int,
+        _ => ColumnType::Bigint,
+    };
+    let name = format!("{function}({selector})");
+    let collection = matches!(
+        meta.column_type,
+        ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..)
+    );
+    let part = match selector {
+        Selector::Element { key, .. } => {
+            let key_type = subscript::key_type(&meta.column_type, column_name, false)?;
+            set_key_marker(table, binds, key, column_name, &meta.column_type, key_type);
+            Some(Subscript::Element(key.clone()))
+        }
+        Selector::Slice { from, to, .. } => {
+            let key_type = subscript::key_type(&meta.column_type, column_name, true)?;
+            for bound in [from, to].into_iter().flatten() {
+                set_key_marker(
+                    table,
+                    binds,
+                    bound,
+                    column_name,
+                    &meta.column_type,
+                    key_type.clone(),
+                );
+            }
+            Some(Subscript::Slice {
+                from: from.clone(),
+                to: to.clone(),
+                multi_cell: meta.multi_cell,
+            })
+        }
+        _ => None,
+    };
+    if !(collection && meta.multi_cell) && part.is_none() {
+        return Ok(match kind {
+            WriteTimeKind::Ttl => (name, scalar, Expr::Ttl(i)),
+            _ => (name, scalar, Expr::WriteTime(i)),
+        });
+    }
+    let per_element = collection
+        && meta.multi_cell
+        && kind != WriteTimeKind::MaxWriteTime
+        && !matches!(part, Some(Subscript::Element(_)));
+    let ty = if per_element {
+        ColumnType::List(Box::new(scalar))
+    } else {
+        scalar
+    };
+    Ok((
+        name,
+        ty,
+        Expr::CellTimes(Box::new(CellTimes {
+            column: i,
+            kind,
+            part,
+            per_element,
+            multi_cell: collection && meta.multi_cell,
+            column_type: meta.column_type.clone(),
+        })),
+    ))
+}
+
+/// Types a bind marker used as a map key (`key(m)`) or set element (`value(s)`).
+fn set_key_marker(
+    table: &TableMetadata,
+    binds: &mut BindSpecs,
+    term: &Term,
+    name: &str,
+    collection: &ColumnType,
+    key_type: ColumnType,
+) {
+    if let Term::BindMarker(marker) = term {
+        let spec = match collection {
+            ColumnType::Map(..) => format!("key({name})"),
+            _ => format!("value({name})"),
+        };
+        binds.set(marker.index, table, &spec, key_type);
+    }
 }
 
 impl SelectionPlan {
@@ -273,10 +431,12 @@ impl SelectionPlan {
                 .collect::<CqlResult<_>>()?,
         };
         let aggregate = outputs.iter().any(|o| o.expr.is_aggregate());
+        let needs_cells = outputs.iter().any(|o| o.expr.needs_cells());
         Ok(Self {
             outputs,
             aggregate,
             json,
+            needs_cells,
         })
     }
 
@@ -346,6 +506,32 @@ pub fn eval(
             function.execute(&refs, &ctx)?
         }
         Expr::Aggregate(..) => return Err(CqlError::server("aggregate evaluated per row")),
+        Expr::CellTimes(times) => super::cell_times::eval(times, row, bound)?,
+        Expr::Subscript(base, part, ty) => {
+            let Some(value) = eval(table, base, row, bound)? else {
+                return Ok(None);
+            };
+            let key = |term: &Term| -> CqlResult<Vec<u8>> {
+                let key_type = match ty {
+                    ColumnType::Map(k, _) | ColumnType::Set(k) => (**k).clone(),
+                    other => other.clone(),
+                };
+                bound.eval_required(term, &key_type, &term.to_string())
+            };
+            match part {
+                Subscript::Element(term) => subscript::element(ty, &value, &key(term)?)?,
+                Subscript::Slice {
+                    from,
+                    to,
+                    multi_cell,
+                } => {
+                    let from = from.as_ref().map(key).transpose()?;
+                    let to = to.as_ref().map(key).transpose()?;
+                    subscript::slice(ty, &value, from.as_deref(), to.as_deref(), *multi_cell)?
+                }
+                Subscript::Field(index) => subscript::field_value(&value, *index)?,
+            }
+        }
     })
 }
 

@@ -128,13 +128,13 @@ impl ClusteringPlan {
                 });
             }
         }
-        if let Some((p, _)) = &single_slice {
-            if groups.get(*p).is_some_and(Option::is_some) {
-                return Err(CqlError::invalid(format!(
-                    "{} cannot be restricted by more than one relation if it includes an Equal",
-                    name(*p)
-                )));
-            }
+        if let Some((p, _)) = &single_slice
+            && groups.get(*p).is_some_and(Option::is_some)
+        {
+            return Err(CqlError::invalid(format!(
+                "{} cannot be restricted by more than one relation if it includes an Equal",
+                name(*p)
+            )));
         }
         let mut slice_start = None;
         let mut slice_end = 0;
@@ -228,14 +228,14 @@ impl ClusteringPlan {
         match slice_start {
             Some(start) if start == position => {
                 plan.has_slice = true;
-                if let Some(after) = restricted_after(slice_end, &groups) {
-                    if !allow_filtering {
-                        return Err(CqlError::invalid(format!(
-                            "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
-                            name(after),
-                            name(start)
-                        )));
-                    }
+                if let Some(after) = restricted_after(slice_end, &groups)
+                    && !allow_filtering
+                {
+                    return Err(CqlError::invalid(format!(
+                        "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
+                        name(after),
+                        name(start)
+                    )));
                 }
             }
             Some(start) => {

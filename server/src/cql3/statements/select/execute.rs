@@ -9,7 +9,7 @@ use sibyl_storage::query::ReadCommand;
 
 use super::filter::{BoundFilter, row_passes};
 use super::*;
-use crate::cql3::rows::{CqlRow, decode_partition};
+use crate::cql3::rows::{CqlRow, decode_partition, decode_partition_cells};
 use crate::cql3::statements::bind::Bound;
 use crate::cql3::statements::paging::PagingState;
 use crate::cql3::statements::selection::{Groups, eval, json_row};
@@ -196,7 +196,11 @@ impl SelectPlan {
                 let mut produced = 0u32;
                 for partition in &result.partitions {
                     let mut decoded = Vec::new();
-                    decode_partition(&self.table, partition, now_s, &mut decoded);
+                    if self.selection.needs_cells {
+                        decode_partition_cells(&self.table, partition, now_s, &mut decoded);
+                    } else {
+                        decode_partition(&self.table, partition, now_s, &mut decoded);
+                    }
                     for row in decoded {
                         if row_passes(filters, &row)? {
                             rows.push(row);

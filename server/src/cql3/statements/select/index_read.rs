@@ -18,7 +18,7 @@ use sibyl_storage::query::{PagingPosition, ReadCommand};
 
 use super::filter::{BoundFilter, row_passes};
 use super::*;
-use crate::cql3::rows::{CqlRow, decode_partition};
+use crate::cql3::rows::{CqlRow, decode_partition, decode_partition_cells};
 use crate::cql3::{CqlError, CqlResult};
 use crate::dht::token_of_key;
 use crate::schema::ColumnKind;
@@ -65,6 +65,7 @@ async fn read_entries(
     key: Vec<u8>,
     mut clusterings: Vec<Vec<Vec<u8>>>,
     now_s: i64,
+    with_cells: bool,
 ) -> CqlResult<Vec<CqlRow>> {
     let token = token_of_key(&key).0;
     let whole = table.clustering_len() == 0 || clusterings.iter().any(Vec::is_empty);
@@ -86,9 +87,23 @@ async fn read_entries(
     let result = services.data.read(&command).await?;
     let mut rows = Vec::new();
     for partition in &result.partitions {
-        decode_partition(table, partition, now_s, &mut rows);
+        if with_cells {
+            decode_partition_cells(table, partition, now_s, &mut rows);
+        } else {
+            decode_partition(table, partition, now_s, &mut rows);
+        }
     }
     Ok(rows)
+}
+
+/// What each shard reads for one page of an index query.
+#[derive(Debug, Clone)]
+struct PageRequest {
+    after: Option<PagingPosition>,
+    want: usize,
+    filters: Vec<BoundFilter>,
+    now_s: i64,
+    with_cells: bool,
 }
 
 /// This shard's first `want` rows after `after` among the index hits that
@@ -97,11 +112,16 @@ async fn shard_index_page(
     services: &ShardServices,
     table: &TableMetadata,
     hits: Vec<crate::index::RowKey>,
-    after: Option<&PagingPosition>,
-    want: usize,
-    filters: &[BoundFilter],
-    now_s: i64,
+    request: &PageRequest,
 ) -> CqlResult<(Vec<(RowPosition, CqlRow)>, bool)> {
+    let PageRequest {
+        after,
+        want,
+        filters,
+        now_s,
+        with_cells,
+    } = request;
+    let (after, want, now_s, with_cells) = (after.as_ref(), *want, *now_s, *with_cells);
     let order = clustering_order(table);
     let is_after = |token: i64, key: &[u8], clustering: &[Vec<u8>], partition_only: bool| {
         after.is_none_or(|p| {
@@ -134,7 +154,9 @@ async fn shard_index_page(
                 clusterings.push(c);
             }
         }
-        for row in read_entries(services, table, key.clone(), clusterings, now_s).await? {
+        for row in
+            read_entries(services, table, key.clone(), clusterings, now_s, with_cells).await?
+        {
             let clustering = row_clustering(table, &row);
             if !is_after(token, &key, &clustering, false) || !row_passes(filters, &row)? {
                 continue;
@@ -178,12 +200,19 @@ impl SelectPlan {
         };
         let value = index_value(lookup);
         let operator = lookup.operator;
+        let request = PageRequest {
+            after,
+            want: want as usize,
+            filters: filters.to_vec(),
+            now_s,
+            with_cells: self.selection.needs_cells,
+        };
         let want = want as usize;
         let mut pages = Vec::new();
         let mut more = false;
         for shard in 0..services.sharder.nr_shards() {
             let (table, index, value) = (self.table.clone(), index.to_owned(), value.clone());
-            let (filters, after) = (filters.to_vec(), after.clone());
+            let request = request.clone();
             let (rows, shard_more) = services
                 .mesh
                 .call(shard, move |ctx| async move {
@@ -192,16 +221,7 @@ impl SelectPlan {
                         services
                             .indexes
                             .lookup(table.storage_id, &index, operator, &value)?;
-                    shard_index_page(
-                        &services,
-                        &table,
-                        hits,
-                        after.as_ref(),
-                        want,
-                        &filters,
-                        now_s,
-                    )
-                    .await
+                    shard_index_page(&services, &table, hits, &request).await
                 })
                 .await
                 .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
@@ -238,6 +258,7 @@ impl SelectPlan {
         let mut scored: Vec<(f32, CqlRow)> = Vec::new();
         for shard in 0..services.sharder.nr_shards() {
             let (table, index, vector) = (self.table.clone(), index.to_owned(), vector.clone());
+            let cells = self.selection.needs_cells;
             let found = services
                 .mesh
                 .call(shard, move |ctx| async move {
@@ -246,7 +267,8 @@ impl SelectPlan {
                     let mut rows = Vec::new();
                     for ((key, clustering), score) in hits {
                         // A deleted or overwritten row is gone or rescored below.
-                        let found = read_entries(&services, &table, key, vec![clustering], now_s);
+                        let found =
+                            read_entries(&services, &table, key, vec![clustering], now_s, cells);
                         rows.extend(found.await?.into_iter().map(|row| (score, row)));
                     }
                     Ok::<Vec<(f32, CqlRow)>, CqlError>(rows)

@@ -129,15 +129,16 @@ impl SelectPlan {
         )?;
         let ann = Self::ann(t, statement, &filters, binds)?;
         // An index on one filtered column serves the query; the other
-        // filters need ALLOW FILTERING unless a SAI index could serve them too.
+        // filters need ALLOW FILTERING, unless SAI indexes serve all of them
+        // (SAI intersects its indexes; a legacy index does not).
         let index_scan = Self::choose_index(t, &filters);
+        let sai = |f: &Filter| Self::serving_index(t, f).is_some_and(|(_, sai)| sai);
+        let all_sai = filters.iter().all(sai);
         let unindexed = filters
             .iter()
             .enumerate()
-            .filter(|(i, f)| {
-                index_scan.as_ref().is_none_or(|(_, chosen)| chosen != i)
-                    && Self::serving_index(t, f).is_none_or(|(_, sai)| !sai)
-            })
+            .filter(|(i, _)| index_scan.as_ref().is_none_or(|(_, chosen)| chosen != i))
+            .filter(|(_, f)| !(all_sai && sai(f)))
             .count();
         if unindexed > 0 && !allow_filtering {
             return Err(CqlError::invalid(FILTERING_MESSAGE));

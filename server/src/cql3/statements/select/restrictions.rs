@@ -404,12 +404,12 @@ fn tuple_relation(
                 "Column \"{name}\" appeared twice in a relation: {relation}"
             )));
         }
-        if let Some(previous) = columns.last() {
-            if column.position != previous.position + 1 {
-                return Err(CqlError::invalid(format!(
-                    "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: {relation}"
-                )));
-            }
+        if let Some(previous) = columns.last()
+            && column.position != previous.position + 1
+        {
+            return Err(CqlError::invalid(format!(
+                "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: {relation}"
+            )));
         }
         columns.push(column);
     }
