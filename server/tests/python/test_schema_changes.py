@@ -243,3 +243,30 @@ def test_views_functions_and_triggers_answer_like_cassandra_defaults(session):
                       "DROP FUNCTION IF EXISTS f", "DROP AGGREGATE IF EXISTS agg", "DROP TRIGGER IF EXISTS trig ON base"]:
         assert session.execute(statement).one() is None
     assert schema_version(session) == version
+
+
+def test_alter_table_and_type_refusals_match_cassandra(session):
+    session.execute("CREATE TYPE addr (street text)")
+    session.execute("CREATE TABLE t (k int, c int, v int, s int static, home addr, PRIMARY KEY (k, c))")
+    refused = {
+        "ALTER TABLE t ALTER v TYPE blob": "Altering column types is no longer supported",
+        "ALTER TYPE addr ALTER street TYPE blob": "Altering field types is no longer supported",
+        "ALTER TABLE t DROP nope": "Column nope was not found in table 'ks.t'",
+        "ALTER TABLE t DROP home": "Cannot drop non-frozen column home of user type addr",
+        "ALTER TABLE t DROP k": "Cannot drop PRIMARY KEY column k",
+    }
+    for statement, message in refused.items():
+        with pytest.raises(InvalidRequest) as error:
+            session.execute(statement)
+        assert str(error.value) == f'Error from server: code=2200 [Invalid query] message="{message}"', statement
+    session.execute("ALTER TABLE t DROP v USING TIMESTAMP 1000")
+    session.execute("ALTER TABLE t DROP s")
+    with pytest.raises(InvalidRequest, match="Cannot re-add previously dropped column 'v' of kind STATIC, "
+                                             "incompatible with previous kind REGULAR"):
+        session.execute("ALTER TABLE t ADD v int static")
+    with pytest.raises(InvalidRequest, match="Cannot re-add previously dropped column 's' of kind REGULAR, "
+                                             "incompatible with previous kind STATIC"):
+        session.execute("ALTER TABLE t ADD s int")
+    session.execute("ALTER TABLE t ADD v int")
+    session.execute("INSERT INTO t (k, c, v) VALUES (1, 1, 5)")
+    assert session.execute("SELECT v FROM t WHERE k = 1 AND c = 1").one().v == 5

@@ -72,6 +72,11 @@ pub enum AlterTableAction {
     },
     Options(Vec<Property>),
     DropCompactStorage,
+    /// `ALTER c TYPE t`: parsed so that it gets Cassandra's refusal.
+    AlterColumnType {
+        column: String,
+        cql_type: CqlType,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +90,8 @@ pub enum AlterTypeAction {
         if_exists: bool,
         renames: Vec<(String, String)>,
     },
+    /// `ALTER f TYPE t`: parsed so that it gets Cassandra's refusal.
+    AlterFieldType { field: String, cql_type: CqlType },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,6 +418,9 @@ impl fmt::Display for SchemaStatement {
                     AlterTableAction::DropCompactStorage => {
                         formatter.write_str("DROP COMPACT STORAGE")
                     }
+                    AlterTableAction::AlterColumnType { column, cql_type } => {
+                        write!(formatter, "ALTER {} TYPE {cql_type}", Identifier(column))
+                    }
                 }
             }
             S::DropTable {
@@ -455,6 +465,9 @@ impl fmt::Display for SchemaStatement {
                     } => {
                         write!(formatter, "RENAME {}", if_exists(*flag))?;
                         write_renames(formatter, renames)
+                    }
+                    AlterTypeAction::AlterFieldType { field, cql_type } => {
+                        write!(formatter, "ALTER {} TYPE {cql_type}", Identifier(field))
                     }
                 }
             }

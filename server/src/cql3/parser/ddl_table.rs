@@ -180,6 +180,13 @@ impl Parser<'_> {
             }
         } else if self.accept_keyword("with") {
             AlterTableAction::Options(self.properties()?)
+        } else if self.accept_keyword("alter") {
+            let column = self.identifier()?;
+            self.expect_keyword("type")?;
+            AlterTableAction::AlterColumnType {
+                column,
+                cql_type: self.cql_type()?,
+            }
         } else {
             return Err(self.no_viable());
         };
@@ -308,6 +315,13 @@ mod tests {
             schema("ALTER TABLE t DROP c"),
             SchemaStatement::AlterTable {
                 action: AlterTableAction::DropColumns { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            schema("ALTER TABLE t ALTER a TYPE blob"),
+            SchemaStatement::AlterTable {
+                action: AlterTableAction::AlterColumnType { .. },
                 ..
             }
         ));

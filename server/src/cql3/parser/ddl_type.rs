@@ -44,6 +44,13 @@ impl Parser<'_> {
                 if_exists,
                 renames: self.renames()?,
             }
+        } else if self.accept_keyword("alter") {
+            let field = self.identifier()?;
+            self.expect_keyword("type")?;
+            AlterTypeAction::AlterFieldType {
+                field,
+                cql_type: self.cql_type()?,
+            }
         } else {
             return Err(self.no_viable());
         };
@@ -93,6 +100,13 @@ mod tests {
         assert!(matches!(
             schema("ALTER TYPE IF EXISTS address RENAME IF EXISTS zip TO postcode AND street TO road"),
             SchemaStatement::AlterType { if_exists: true, action: AlterTypeAction::RenameFields { if_exists: true, renames }, .. } if renames.len() == 2
+        ));
+        assert!(matches!(
+            schema("ALTER TYPE address ALTER zip TYPE text"),
+            SchemaStatement::AlterType {
+                action: AlterTypeAction::AlterFieldType { .. },
+                ..
+            }
         ));
         assert!(matches!(
             schema("DROP TYPE IF EXISTS ks.address"),

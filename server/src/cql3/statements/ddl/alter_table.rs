@@ -8,7 +8,7 @@ use sibyl_protocol::types::ColumnType;
 use super::options::options;
 use super::table::column_type;
 use super::{Change, Context, guard_system};
-use crate::cql3::ast::{AlterTableAction, QualifiedName};
+use crate::cql3::ast::{AlterTableAction, Literal, QualifiedName, Term};
 use crate::cql3::{CqlError, CqlResult};
 use crate::schema::{ColumnKind, ColumnMetadata, TableMetadata, column_id_of};
 use crate::service::ShardServices;
@@ -54,6 +54,27 @@ pub(super) fn alter(
                         "Static columns are only useful (and thus allowed) if the table has at least one clustering column",
                     ));
                 }
+                let kind = if definition.is_static {
+                    ColumnKind::Static
+                } else {
+                    ColumnKind::Regular
+                };
+                if let Some((_, _, dropped_kind)) = table.dropped_columns.get(&definition.name) {
+                    if *dropped_kind != kind {
+                        return Err(CqlError::invalid(format!(
+                            "Cannot re-add previously dropped column '{}' of kind {}, incompatible with previous kind {}",
+                            definition.name,
+                            kind.as_str().to_uppercase(),
+                            dropped_kind.as_str().to_uppercase()
+                        )));
+                    }
+                    if table.is_counter() {
+                        return Err(CqlError::invalid(format!(
+                            "Cannot re-add previously dropped counter column {}",
+                            definition.name
+                        )));
+                    }
+                }
                 if (ty == ColumnType::Counter) != table.is_counter()
                     && table.regular_and_static().count() > 0
                 {
@@ -65,11 +86,7 @@ pub(super) fn alter(
                     name: definition.name.clone(),
                     multi_cell: !frozen && ty.can_be_multi_cell(),
                     column_type: ty,
-                    kind: if definition.is_static {
-                        ColumnKind::Static
-                    } else {
-                        ColumnKind::Regular
-                    },
+                    kind,
                     position: -1,
                     descending: false,
                     id: column_id_of(&definition.name),
@@ -79,8 +96,14 @@ pub(super) fn alter(
             }
         }
         AlterTableAction::DropColumns {
-            if_exists, columns, ..
+            if_exists,
+            columns,
+            timestamp,
         } => {
+            let dropped_at_us = match timestamp {
+                Some(term) => drop_timestamp(term)?,
+                None => ShardServices::now_us(),
+            };
             for column_name in columns {
                 let Some(position) = table.columns.iter().position(|c| &c.name == column_name)
                 else {
@@ -88,8 +111,8 @@ pub(super) fn alter(
                         continue;
                     }
                     return Err(CqlError::invalid(format!(
-                        "Column {column_name} was not found in table {}",
-                        table.name
+                        "Column {column_name} was not found in table '{}.{}'",
+                        table.keyspace, table.name
                     )));
                 };
                 let column = table.columns[position].clone();
@@ -98,11 +121,21 @@ pub(super) fn alter(
                         "Cannot drop PRIMARY KEY column {column_name}"
                     )));
                 }
+                if let ColumnType::Udt {
+                    name: type_name, ..
+                } = &column.column_type
+                {
+                    if column.multi_cell {
+                        return Err(CqlError::invalid(format!(
+                            "Cannot drop non-frozen column {column_name} of user type {type_name}"
+                        )));
+                    }
+                }
                 refuse_dependent_indexes(&table, column_name, "drop")?;
                 table.columns.remove(position);
                 table.dropped_columns.insert(
                     column.name.clone(),
-                    (ShardServices::now_us(), column.type_text(), column.kind),
+                    (dropped_at_us, column.type_text(), column.kind),
                 );
             }
         }
@@ -111,6 +144,11 @@ pub(super) fn alter(
             if_exists: if_columns_exist,
             renames,
         } => rename_columns(&mut table, renames, *if_columns_exist)?,
+        AlterTableAction::AlterColumnType { .. } => {
+            return Err(CqlError::invalid(
+                "Altering column types is no longer supported",
+            ));
+        }
         AlterTableAction::DropCompactStorage => {
             return Err(CqlError::invalid(
                 "Cannot DROP COMPACT STORAGE on a table that is not compact",
@@ -196,4 +234,14 @@ fn refuse_dependent_indexes(table: &TableMetadata, column: &str, verb: &str) -> 
         "Cannot {verb} column {column} because it has dependent secondary indexes ({})",
         dependent.join(", ")
     )))
+}
+
+/// `DROP ... USING TIMESTAMP n`: when the drop happened, in microseconds.
+fn drop_timestamp(term: &Term) -> CqlResult<i64> {
+    match term {
+        Term::Literal(Literal::Integer(text)) => text
+            .parse()
+            .map_err(|_| CqlError::invalid(format!("Invalid timestamp {text}"))),
+        other => Err(CqlError::invalid(format!("Invalid timestamp {other}"))),
+    }
 }

@@ -193,6 +193,11 @@ pub(super) fn alter(
                 return Ok(None);
             }
         }
+        AlterTypeAction::AlterFieldType { .. } => {
+            return Err(CqlError::invalid(
+                "Altering field types is no longer supported",
+            ));
+        }
     }
     ks.types.insert(
         name.name.clone(),
