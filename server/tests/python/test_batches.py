@@ -141,6 +141,16 @@ def test_conditional_batches_are_refused_like_cassandra(session):
     for body, message in cases:
         with pytest.raises(InvalidRequest, match=message):
             session.execute(f"BEGIN BATCH {body} APPLY BATCH")
+    for statement, message in [
+        ("UPDATE orders SET qty = 1 WHERE id IN (1, 2) AND item = 1 IF qty = 0",
+         "IN on the partition key is not supported with conditional updates"),
+        ("UPDATE orders SET qty = 1 WHERE id = 1 AND item IN (1, 2) IF qty = 0",
+         "IN on the clustering key columns is not supported with conditional updates"),
+        ("DELETE FROM orders WHERE id = 1 AND item IN (1, 2) IF EXISTS",
+         "IN on the clustering key columns is not supported with conditional deletions"),
+    ]:
+        with pytest.raises(InvalidRequest, match=message):
+            session.execute(statement)
     with pytest.raises(InvalidRequest, match="Cannot provide custom timestamp for conditional BATCH"):
         session.execute("BEGIN BATCH USING TIMESTAMP 5 "
                         "INSERT INTO orders (id, item, qty) VALUES (1, 1, 1) IF NOT EXISTS; APPLY BATCH")

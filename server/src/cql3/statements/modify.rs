@@ -388,12 +388,22 @@ impl ModifyPlan {
             } else {
                 Vec::new()
             };
-        if condition.is_some()
-            && (partition.iter().any(|v| v.len() > 1) || clustering.iter().any(|v| v.len() > 1))
-        {
-            return Err(CqlError::invalid(
-                "IN on the partition key is not supported with conditional updates",
-            ));
+        if condition.is_some() {
+            let verb = if matches!(action, Action::DeleteRows | Action::DeleteColumns(_)) {
+                "deletions"
+            } else {
+                "updates"
+            };
+            if partition.iter().any(|v| v.len() > 1) {
+                return Err(CqlError::invalid(format!(
+                    "IN on the partition key is not supported with conditional {verb}"
+                )));
+            }
+            if clustering.iter().any(|v| v.len() > 1) {
+                return Err(CqlError::invalid(format!(
+                    "IN on the clustering key columns is not supported with conditional {verb}"
+                )));
+            }
         }
         Ok(Self {
             table: table.clone(),
