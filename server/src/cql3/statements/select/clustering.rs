@@ -569,3 +569,102 @@ fn compare_starts(order: &[(ColumnType, bool)], a: &SliceBound, b: &SliceBound) 
         Ordering::Greater => side(b).reverse(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(v: i32) -> Vec<u8> {
+        v.to_be_bytes().to_vec()
+    }
+
+    fn admits(piece: &Piece, row: &[Vec<u8>]) -> bool {
+        let n = piece.eq.len();
+        if row[..n] != piece.eq[..] {
+            return false;
+        }
+        let Some(value) = row.get(n) else {
+            return piece.lower.is_none() && piece.upper.is_none();
+        };
+        let cmp = |b: &Vec<u8>| compare_values(&ColumnType::Int, value, b);
+        piece.lower.as_ref().is_none_or(|(b, inclusive)| {
+            cmp(b) == Ordering::Greater || (*inclusive && cmp(b) == Ordering::Equal)
+        }) && piece.upper.as_ref().is_none_or(|(b, inclusive)| {
+            cmp(b) == Ordering::Less || (*inclusive && cmp(b) == Ordering::Equal)
+        })
+    }
+
+    /// Every tuple range over a 3x3x3 grid: the pieces cover exactly the rows
+    /// the lexicographic comparison admits, each row once.
+    #[test]
+    fn range_pieces_cover_the_lexicographic_range_exactly_once() {
+        let types = vec![ColumnType::Int; 3];
+        let grid: Vec<Vec<Vec<u8>>> = (0..27)
+            .map(|i| vec![int(i / 9), int(i / 3 % 3), int(i % 3)])
+            .collect();
+        let tuples: Vec<Vec<Vec<u8>>> = (1..=3)
+            .flat_map(|width| {
+                (0..3i32.pow(width as u32)).map(move |i| {
+                    (0..width)
+                        .map(|d| int(i / 3i32.pow(d as u32) % 3))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let lex = |row: &[Vec<u8>], t: &[Vec<u8>]| {
+            for (a, b) in row.iter().zip(t) {
+                let o = compare_values(&ColumnType::Int, a, b);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        };
+        for lower in &tuples {
+            for upper in &tuples {
+                for (li, ui) in [(true, true), (true, false), (false, true), (false, false)] {
+                    let mut pieces = Vec::new();
+                    range_pieces(
+                        &types,
+                        Vec::new(),
+                        Some((lower, li)),
+                        Some((upper, ui)),
+                        &mut pieces,
+                    );
+                    for row in &grid {
+                        let lo = lex(row, lower);
+                        let hi = lex(row, upper);
+                        let wanted = (lo == Ordering::Greater || (li && lo == Ordering::Equal))
+                            && (hi == Ordering::Less || (ui && hi == Ordering::Equal));
+                        let hits = pieces.iter().filter(|p| admits(p, row)).count();
+                        assert_eq!(
+                            hits,
+                            usize::from(wanted),
+                            "{lower:?} {li} {upper:?} {ui} {row:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slice_starts_order_inclusive_prefixes_before_and_exclusive_after() {
+        let order = vec![(ColumnType::Int, false), (ColumnType::Int, true)];
+        let bound = |prefix: Vec<Vec<u8>>, inclusive| SliceBound { prefix, inclusive };
+        let within = bound(vec![int(1), int(5)], true);
+        assert_eq!(
+            compare_starts(&order, &bound(vec![int(1)], true), &within),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_starts(&order, &bound(vec![int(1)], false), &within),
+            Ordering::Greater
+        );
+        // The second column is DESC: 7 comes before 5.
+        assert_eq!(
+            compare_starts(&order, &bound(vec![int(1), int(7)], true), &within),
+            Ordering::Less
+        );
+    }
+}
