@@ -11,5 +11,6 @@ mod in_process;
 mod lwt_batches;
 mod node;
 mod real_drivers;
+mod select_indexes;
 mod shard_aware;
 mod sharding;
