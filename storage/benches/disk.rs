@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use futures_lite::AsyncWriteExt;
 use glommio::io::{DmaFile, DmaStreamWriterBuilder};
 use hdrhistogram::Histogram;
+use sibyl_storage::cache::BlockCache;
 use sibyl_storage::commitlog::{Commitlog, CommitlogConfig, ReplayPosition, SyncMode};
 use sibyl_storage::io::Disk;
 use sibyl_storage::io::dma::DmaDisk;
@@ -211,6 +212,7 @@ fn options(generation: u64, n: usize) -> WriteOptions {
         commitlog_upper_bound: ReplayPosition::NONE,
         level: 0,
         header: SerializationHeader::from_schema(&table_schema()),
+        chunk_bytes: sibyl_storage::sstable::writer::CHUNK_BYTES,
     }
 }
 
@@ -305,40 +307,72 @@ async fn bench_reads(dir: &Path) {
     }
     let raw = median(raw);
 
-    // ~2M small partitions (~100 MB of data): far more than any cache.
+    // 1M small partitions (~100 MB of data) per SSTable: data reads stay
+    // cold. Variants: chunk size (Cassandra's chunk_length_in_kb), and the
+    // partition index either read from disk per lookup or held in an index
+    // pool of the block cache (warmed by one pass over the index, as
+    // Cassandra's key cache or ScyllaDB's index cache would hold it), with no
+    // data chunk ever cached.
     const N: u64 = 1_000_000;
-    let mut rng = Rng(7);
     let disk = DmaDisk::new();
-    write_sstable(
-        &disk,
-        dir,
-        &options(100, N as usize),
-        partitions(N, 64, &mut rng),
-    )
-    .await
-    .unwrap();
-    let sst = Rc::new(SSTable::open(&disk, dir, 100).await.unwrap());
-    let mut reads = Vec::new();
-    for _ in 0..ROUNDS {
-        let sst = Rc::clone(&sst);
-        reads.push(
-            qd_round(move |r| {
-                let sst = Rc::clone(&sst);
-                async move {
-                    let i = r % N;
-                    let found = sst.get(token_of(i), &i.to_be_bytes()).await.unwrap();
-                    assert!(found.is_some());
-                }
-            })
-            .await,
+    let mut generation = 100;
+    for (chunk_kib, index_in_memory) in [(64, false), (4, false), (64, true), (16, true), (4, true)]
+    {
+        generation += 1;
+        let mut rng = Rng(7);
+        let mut write = options(generation, N as usize);
+        write.chunk_bytes = chunk_kib << 10;
+        write_sstable(&disk, dir, &write, partitions(N, 64, &mut rng))
+            .await
+            .unwrap();
+        let cache = if index_in_memory {
+            Rc::new(BlockCache::with_index_pool(0, 1 << 30))
+        } else {
+            BlockCache::disabled()
+        };
+        let sst = Rc::new(
+            SSTable::open_with_cache(&disk, dir, generation, cache.clone())
+                .await
+                .unwrap(),
         );
+        if index_in_memory {
+            assert_eq!(sst.all_entries().await.unwrap().len() as u64, N);
+        }
+        let mut reads = Vec::new();
+        for _ in 0..ROUNDS {
+            let sst = Rc::clone(&sst);
+            reads.push(
+                qd_round(move |r| {
+                    let sst = Rc::clone(&sst);
+                    async move {
+                        let i = r % N;
+                        let found = sst.get(token_of(i), &i.to_be_bytes()).await.unwrap();
+                        assert!(found.is_some());
+                    }
+                })
+                .await,
+            );
+        }
+        let reads = median(reads);
+        let stats = cache.stats();
+        println!(
+            "point reads, {N} one-row partitions, {chunk_kib} KiB chunks, index {}, \
+             {QUEUE_DEPTH} in flight: median {reads:.0} reads/s; raw 4 KiB random reads at \
+             QD {QUEUE_DEPTH}: {raw:.0} IOPS; ratio {:.0} % (index cache {} MiB, {} hits, {} misses)",
+            if index_in_memory {
+                "in memory"
+            } else {
+                "read per lookup"
+            },
+            100.0 * reads / raw,
+            stats.size_bytes >> 20,
+            stats.hits,
+            stats.misses,
+        );
+        for path in sst.component_paths() {
+            std::fs::remove_file(path).unwrap();
+        }
     }
-    let reads = median(reads);
-    println!(
-        "point reads, {N} one-row partitions, {QUEUE_DEPTH} in flight: median {reads:.0} reads/s; \
-         raw 4 KiB random reads at QD {QUEUE_DEPTH}: {raw:.0} IOPS; ratio {:.0} %",
-        100.0 * reads / raw
-    );
 }
 
 fn main() {

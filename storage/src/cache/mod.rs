@@ -12,6 +12,9 @@
 //! per-entry overhead ([`ENTRY_OVERHEAD_BYTES`]); the sum of charges never
 //! exceeds the capacity; least recently used entries are evicted first. A
 //! capacity of 0 disables the cache (lookups miss without counting).
+//! Optionally ([`BlockCache::with_index_pool`]) index blocks and row indexes
+//! get a pool of their own, like Cassandra's key cache beside its chunk
+//! cache, so a scan of cold data cannot evict the partition index.
 //!
 //! Invalidation: [`BlockCache::invalidate_file`] when an SSTable leaves the live
 //! set (compaction, truncate, drop) and again when the last handle to it is
@@ -94,7 +97,10 @@ pub struct CacheStats {
 /// One shard's block cache; share it with `Rc`.
 #[derive(Debug)]
 pub struct BlockCache {
+    /// Data chunks, and everything else unless `index` exists.
     lru: RefCell<Lru<BlockKey, CachedBlock>>,
+    /// Index blocks and row indexes, when they have their own pool.
+    index: Option<RefCell<Lru<BlockKey, CachedBlock>>>,
     next_file_id: Cell<u64>,
     counters: Cell<CacheStats>,
 }
@@ -103,9 +109,31 @@ impl BlockCache {
     pub fn new(capacity_bytes: usize) -> Self {
         BlockCache {
             lru: RefCell::new(Lru::new(capacity_bytes)),
+            index: None,
             next_file_id: Cell::new(1),
             counters: Cell::new(CacheStats::default()),
         }
+    }
+
+    /// A cache whose index blocks and row indexes live in a pool of
+    /// `index_bytes` apart from the `data_bytes` of data chunks.
+    pub fn with_index_pool(data_bytes: usize, index_bytes: usize) -> Self {
+        BlockCache {
+            index: Some(RefCell::new(Lru::new(index_bytes))),
+            ..Self::new(data_bytes)
+        }
+    }
+
+    fn pool(&self, kind: BlockKind) -> Option<&RefCell<Lru<BlockKey, CachedBlock>>> {
+        let pool = match (&self.index, kind) {
+            (Some(index), BlockKind::Index | BlockKind::RowIndex) => index,
+            _ => &self.lru,
+        };
+        (pool.borrow().capacity_bytes() > 0).then_some(pool)
+    }
+
+    fn pools(&self) -> impl Iterator<Item = &RefCell<Lru<BlockKey, CachedBlock>>> {
+        std::iter::once(&self.lru).chain(self.index.as_ref())
     }
 
     /// A cache that stores nothing (tools, and SSTables opened without one).
@@ -114,7 +142,7 @@ impl BlockCache {
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.lru.borrow().capacity_bytes() > 0
+        self.pools().any(|p| p.borrow().capacity_bytes() > 0)
     }
 
     /// A fresh id for an SSTable being opened; ids are never reused.
@@ -131,10 +159,8 @@ impl BlockCache {
     }
 
     pub fn get(&self, key: &BlockKey) -> Option<CachedBlock> {
-        if !self.is_enabled() {
-            return None;
-        }
-        let found = self.lru.borrow_mut().get(key).cloned();
+        let pool = self.pool(key.kind)?;
+        let found = pool.borrow_mut().get(key).cloned();
         self.count(|c| match found {
             Some(_) => c.hits += 1,
             None => c.misses += 1,
@@ -168,11 +194,11 @@ impl BlockCache {
 
     /// Caches a verified block, evicting least recently used ones to fit.
     pub fn insert(&self, key: BlockKey, block: CachedBlock) {
-        if !self.is_enabled() {
+        let Some(pool) = self.pool(key.kind) else {
             return;
-        }
+        };
         let charge = block.charge_bytes();
-        let done = self.lru.borrow_mut().insert(key, block, charge);
+        let done = pool.borrow_mut().insert(key, block, charge);
         self.count(|c| {
             c.insertions += u64::from(done.stored);
             c.evictions += done.evicted as u64;
@@ -194,18 +220,22 @@ impl BlockCache {
             kind: BlockKind::RowIndex,
             offset: u64::MAX,
         };
-        let removed = self.lru.borrow_mut().remove_range(first..=last);
+        let removed: usize = self
+            .pools()
+            .map(|p| p.borrow_mut().remove_range(first..=last))
+            .sum();
         self.count(|c| c.invalidations += removed as u64);
     }
 
     pub fn stats(&self) -> CacheStats {
-        let lru = self.lru.borrow();
-        CacheStats {
-            capacity_bytes: lru.capacity_bytes(),
-            size_bytes: lru.size_bytes(),
-            entries: lru.len(),
-            ..self.counters.get()
+        let mut stats = self.counters.get();
+        for pool in self.pools() {
+            let lru = pool.borrow();
+            stats.capacity_bytes += lru.capacity_bytes();
+            stats.size_bytes += lru.size_bytes();
+            stats.entries += lru.len();
         }
+        stats
     }
 }
 

@@ -310,3 +310,57 @@ fn compaction_and_truncate_invalidate_the_removed_sstables() {
         );
     });
 }
+
+#[test]
+fn index_pool_keeps_index_blocks_when_data_churns() {
+    let block = bytes(1000);
+    let cache = BlockCache::with_index_pool(2 * block.charge_bytes(), 1 << 20);
+    let index_key = BlockKey {
+        file_id: 1,
+        kind: BlockKind::Index,
+        offset: 0,
+    };
+    cache.insert(index_key, block.clone());
+    for off in 0..100 {
+        cache.insert(key(1, off), block.clone());
+    }
+    assert!(
+        cache.get(&index_key).is_some(),
+        "data churn evicted an index block"
+    );
+    let s = cache.stats();
+    assert_eq!((s.entries, s.evictions), (3, 98));
+    assert_eq!(s.capacity_bytes, 2 * block.charge_bytes() + (1 << 20));
+    cache.invalidate_file(1);
+    assert_eq!(cache.stats().entries, 0);
+    // A zero data pool caches index blocks only.
+    let index_only = BlockCache::with_index_pool(0, 1 << 20);
+    index_only.insert(key(2, 0), block.clone());
+    index_only.insert(index_key, block);
+    assert_eq!(index_only.stats().entries, 1);
+    assert!(index_only.get(&key(2, 0)).is_none());
+}
+
+#[test]
+fn with_index_pool_only_a_cold_data_read_reaches_the_disk() {
+    run(|| async {
+        let disk = CountingDisk::new(6);
+        let mut c = config(0);
+        c.index_cache_bytes = Some(1 << 20);
+        let engine = ShardEngine::open(Rc::new(disk.clone()), c, vec![crash::schema()])
+            .await
+            .unwrap();
+        for seq in 0..300 {
+            engine.apply(&crash::mutation(seq)).await.unwrap();
+        }
+        engine.flush(crash::TABLE).await.unwrap();
+        let first = engine.read(&point_read(11)).await.unwrap();
+        let before = disk.reads.get();
+        assert_eq!(engine.read(&point_read(11)).await.unwrap(), first);
+        assert_eq!(
+            disk.reads.get() - before,
+            1,
+            "one data chunk read, no index read"
+        );
+    });
+}

@@ -43,6 +43,10 @@ pub struct EngineConfig {
     /// Capacity of the shard's block cache (decoded index blocks and
     /// decompressed data chunks of its SSTables); 0 disables it.
     pub block_cache_bytes: usize,
+    /// When set, index blocks and row indexes get a pool of this many bytes
+    /// of their own (Cassandra's key cache beside the chunk cache) and
+    /// `block_cache_bytes` holds data chunks only.
+    pub index_cache_bytes: Option<usize>,
 }
 
 /// How a shard runs compactions.
@@ -80,6 +84,7 @@ impl EngineConfig {
             memtable_budget_bytes: 256 << 20,
             compaction: CompactionConfig::default(),
             block_cache_bytes: crate::cache::DEFAULT_CAPACITY_BYTES,
+            index_cache_bytes: None,
         }
     }
 }
@@ -111,7 +116,10 @@ impl ShardEngine {
         schemas: Vec<TableSchema>,
     ) -> Result<ShardEngine> {
         disk.create_dir_all(&config.data_dir)?;
-        let cache = Rc::new(BlockCache::new(config.block_cache_bytes));
+        let cache = Rc::new(match config.index_cache_bytes {
+            Some(index) => BlockCache::with_index_pool(config.block_cache_bytes, index),
+            None => BlockCache::new(config.block_cache_bytes),
+        });
         let mut tables = BTreeMap::new();
         for schema in schemas {
             let dir = config.data_dir.join(schema.dir_name());

@@ -158,6 +158,7 @@ impl Table {
             commitlog_upper_bound,
             level,
             header: SerializationHeader::from_schema(&self.schema),
+            chunk_bytes: crate::sstable::writer::CHUNK_BYTES,
         }
     }
 

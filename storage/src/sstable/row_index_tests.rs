@@ -64,6 +64,7 @@ fn options(generation: u64) -> WriteOptions {
         commitlog_upper_bound: crate::commitlog::ReplayPosition::NONE,
         level: 0,
         header: SerializationHeader::default(),
+        chunk_bytes: writer::CHUNK_BYTES,
     }
 }
 

@@ -44,6 +44,7 @@ fn options(generation: u64, n: usize) -> WriteOptions {
         },
         level: 0,
         header: SerializationHeader::default(),
+        chunk_bytes: writer::CHUNK_BYTES,
     }
 }
 

@@ -37,8 +37,10 @@ use crate::mutation::PartitionUpdate;
 use crate::mutation::codec::{encode_partition, put_bytes, put_sv, put_uv};
 use crate::schema::ClusteringComparator;
 
-/// Uncompressed bytes per data chunk.
+/// Uncompressed bytes per data chunk unless the options say otherwise.
 pub const CHUNK_BYTES: usize = 64 << 10;
+/// Smallest chunk size accepted (smaller requests are raised to it).
+pub const MIN_CHUNK_BYTES: usize = 1 << 10;
 /// Index entries per index block (one summary entry each).
 pub const INDEX_BLOCK_ENTRIES: usize = 64;
 const WRITE_BLOCK_BYTES: usize = 256 << 10;
@@ -53,6 +55,11 @@ pub struct WriteOptions {
     /// Leveled compaction level recorded in the statistics.
     pub level: u32,
     pub header: SerializationHeader,
+    /// Uncompressed bytes per `Data.db` chunk (Cassandra's
+    /// `chunk_length_in_kb`): smaller chunks make point reads read and
+    /// decompress less, larger ones compress better. Clamped to
+    /// [`MIN_CHUNK_BYTES`]..=[`super::reader::MAX_CHUNK_BYTES`].
+    pub chunk_bytes: usize,
 }
 
 struct IndexBuilder {
@@ -110,13 +117,14 @@ struct DataWriter {
     writer: AlignedWriter,
     pending: Vec<u8>,
     chunk_offsets: Vec<u64>,
+    chunk_bytes: usize,
 }
 
 impl DataWriter {
     async fn push(&mut self, bytes: &[u8]) -> Result<()> {
         self.pending.extend_from_slice(bytes);
-        while self.pending.len() >= CHUNK_BYTES {
-            let rest = self.pending.split_off(CHUNK_BYTES);
+        while self.pending.len() >= self.chunk_bytes {
+            let rest = self.pending.split_off(self.chunk_bytes);
             let chunk = std::mem::replace(&mut self.pending, rest);
             self.write_chunk(&chunk).await?;
         }
@@ -192,6 +200,9 @@ impl std::fmt::Debug for SSTableWriter<'_> {
 impl<'d> SSTableWriter<'d> {
     pub async fn create(disk: &'d dyn Disk, dir: &Path, options: &WriteOptions) -> Result<Self> {
         let generation = options.generation;
+        let chunk_bytes = options
+            .chunk_bytes
+            .clamp(MIN_CHUNK_BYTES, super::reader::MAX_CHUNK_BYTES);
         let data_file = disk
             .create(&component_path(dir, generation, Component::Data))
             .await?;
@@ -203,8 +214,9 @@ impl<'d> SSTableWriter<'d> {
             header: options.header.clone(),
             data: DataWriter {
                 writer: AlignedWriter::new(data_file, WRITE_BLOCK_BYTES),
-                pending: Vec::with_capacity(CHUNK_BYTES * 2),
+                pending: Vec::with_capacity(chunk_bytes * 2),
                 chunk_offsets: Vec::new(),
+                chunk_bytes,
             },
             index: IndexBuilder {
                 out: Vec::new(),
@@ -263,7 +275,7 @@ impl<'d> SSTableWriter<'d> {
         let index = &self.index;
         write_framed(disk, dir, generation, Component::Index, &index.out).await?;
         let mut summary = Vec::new();
-        put_uv(&mut summary, CHUNK_BYTES as u64);
+        put_uv(&mut summary, self.data.chunk_bytes as u64);
         put_uv(&mut summary, self.data.chunk_offsets.len() as u64 - 1);
         for off in &self.data.chunk_offsets {
             summary.extend_from_slice(&off.to_le_bytes());

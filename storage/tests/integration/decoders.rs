@@ -26,6 +26,7 @@ fn seeds() -> Vec<Vec<u8>> {
             commitlog_upper_bound: Default::default(),
             level: 0,
             header: sibyl_storage::sstable::SerializationHeader::from_schema(&crash::schema()),
+            chunk_bytes: sibyl_storage::sstable::writer::CHUNK_BYTES,
         };
         sibyl_storage::sstable::write_sstable(&disk, dir, &options, parts)
             .await
