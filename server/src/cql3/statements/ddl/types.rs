@@ -228,3 +228,40 @@ fn references_type(ty: &ColumnType, name: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn udt(name: &str, fields: Vec<(String, ColumnType)>) -> ColumnType {
+        ColumnType::Udt {
+            keyspace: "ks".into(),
+            name: name.into(),
+            fields,
+        }
+    }
+
+    #[test]
+    fn references_look_through_collections_tuples_and_other_types() {
+        let addr = udt("addr", vec![("street".into(), ColumnType::Text)]);
+        assert!(references_type(&addr, "addr"));
+        assert!(!references_type(&addr, "address"));
+        assert!(references_type(
+            &ColumnType::List(Box::new(addr.clone())),
+            "addr"
+        ));
+        assert!(references_type(
+            &ColumnType::Map(Box::new(ColumnType::Int), Box::new(addr.clone())),
+            "addr"
+        ));
+        assert!(references_type(
+            &ColumnType::Tuple(vec![ColumnType::Int, addr.clone()]),
+            "addr"
+        ));
+        let person = udt("person", vec![("home".into(), addr)]);
+        assert!(references_type(&person, "addr"));
+        // A name that merely contains the type's name is another type.
+        assert!(!references_type(&udt("data", Vec::new()), "at"));
+        assert!(!references_type(&ColumnType::Text, "addr"));
+    }
+}

@@ -274,3 +274,59 @@ impl ModifyPlan {
         cas.execute(services, bound.now_ms.div_euclid(1000)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cql3::ast::Operator;
+    use crate::cql3::statements::lwt::{CheckedCondition, Element};
+
+    fn columns_check(column: usize) -> Check {
+        Check::Columns(vec![CheckedCondition {
+            column,
+            element: Element::Whole,
+            compared_type: ColumnType::Int,
+            operator: Operator::Equal,
+            expected: vec![Some(1i32.to_be_bytes().to_vec())],
+        }])
+    }
+
+    fn row(n: u8) -> Vec<Vec<u8>> {
+        vec![vec![n]]
+    }
+
+    fn refusal(result: CqlResult<()>) -> String {
+        match result {
+            Err(CqlError::Invalid(message)) => message,
+            other => panic!("expected an invalid request, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn clauses_on_one_row_combine_like_cassandra() {
+        let mut cas = CasBatch::new(true);
+        cas.add_check(row(1), Check::NotExists).unwrap();
+        // The same clause twice on a row is one clause.
+        cas.add_check(row(1), Check::NotExists).unwrap();
+        cas.add_check(row(2), columns_check(3)).unwrap();
+        cas.add_check(row(2), columns_check(4)).unwrap();
+        assert_eq!(cas.checks.len(), 2);
+        assert!(matches!(&cas.checks[1].check, Check::Columns(c) if c.len() == 2));
+        assert_eq!(
+            refusal(cas.add_check(row(1), Check::Exists)),
+            "Cannot mix IF EXISTS and IF NOT EXISTS conditions for the same row"
+        );
+        assert_eq!(
+            refusal(cas.add_check(row(2), Check::Exists)),
+            "Cannot mix IF conditions and IF EXISTS for the same row"
+        );
+        assert_eq!(
+            refusal(cas.add_check(row(2), Check::NotExists)),
+            "Cannot mix IF conditions and IF NOT EXISTS for the same row"
+        );
+        assert_eq!(
+            refusal(cas.add_check(row(1), columns_check(3))),
+            "Cannot mix IF conditions and IF NOT EXISTS for the same row"
+        );
+    }
+}
