@@ -270,3 +270,27 @@ def test_alter_table_and_type_refusals_match_cassandra(session):
     session.execute("ALTER TABLE t ADD v int")
     session.execute("INSERT INTO t (k, c, v) VALUES (1, 1, 5)")
     assert session.execute("SELECT v FROM t WHERE k = 1 AND c = 1").one().v == 5
+
+
+def test_drop_type_refusals_match_cassandra(session):
+    session.execute("CREATE TYPE addr (street text)")
+    session.execute("CREATE TYPE person (home frozen<addr>)")
+    session.execute("CREATE TABLE t1 (k int PRIMARY KEY, a frozen<addr>)")
+    session.execute("CREATE TABLE t2 (k int PRIMARY KEY, a list<frozen<addr>>)")
+    refused = {
+        "DROP TYPE nope": "Type 'ks.nope' doesn't exist",
+        "DROP TYPE addr": "Cannot drop user type 'ks.addr' as it is still used by user types person",
+    }
+    for statement, message in refused.items():
+        with pytest.raises(InvalidRequest) as error:
+            session.execute(statement)
+        assert str(error.value) == f'Error from server: code=2200 [Invalid query] message="{message}"', statement
+    session.execute("DROP TYPE person")
+    with pytest.raises(InvalidRequest, match="Cannot drop user type 'ks.addr' as it is still used by tables t1, t2"):
+        session.execute("DROP TYPE addr")
+    session.execute("DROP TYPE IF EXISTS nope")
+    session.execute("DROP TYPE IF EXISTS missing_ks.nope")
+    session.execute("DROP TABLE t1")
+    session.execute("DROP TABLE t2")
+    session.execute("DROP TYPE addr")
+    assert "addr" not in session.cluster.metadata.keyspaces["ks"].user_types

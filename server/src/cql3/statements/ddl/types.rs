@@ -66,25 +66,50 @@ pub(super) fn drop(
     if_exists: bool,
 ) -> CqlResult<Option<Change>> {
     let ks_name = ctx.keyspace_of(name.keyspace.as_deref())?;
-    let mut ks = ctx.existing(ks_name)?;
-    if !ks.types.contains_key(&name.name) {
+    let exists = ctx
+        .schema
+        .keyspace(ks_name)
+        .is_some_and(|ks| ks.types.contains_key(&name.name));
+    if !exists {
         if if_exists {
             return Ok(None);
         }
         return Err(CqlError::invalid(format!(
-            "No user type named {} exists.",
+            "Type '{ks_name}.{}' doesn't exist",
             name.name
         )));
     }
-    let used = ks.tables.values().find(|t| {
-        t.columns
-            .iter()
-            .any(|c| references_type(&c.column_type, &name.name))
-    });
-    if let Some(t) = used {
+    let mut ks = ctx.existing(ks_name)?;
+    // A type still nested in another type or used by a table stays.
+    let types: Vec<&str> = ks
+        .types
+        .values()
+        .filter(|t| t.name != name.name)
+        .filter(|t| t.fields.iter().any(|(_, f)| references_type(f, &name.name)))
+        .map(|t| t.name.as_str())
+        .collect();
+    if !types.is_empty() {
         return Err(CqlError::invalid(format!(
-            "Cannot drop user type {ks_name}.{} as it is still used by table {}",
-            name.name, t.name
+            "Cannot drop user type '{ks_name}.{}' as it is still used by user types {}",
+            name.name,
+            types.join(", ")
+        )));
+    }
+    let tables: Vec<&str> = ks
+        .tables
+        .values()
+        .filter(|t| {
+            t.columns
+                .iter()
+                .any(|c| references_type(&c.column_type, &name.name))
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    if !tables.is_empty() {
+        return Err(CqlError::invalid(format!(
+            "Cannot drop user type '{ks_name}.{}' as it is still used by tables {}",
+            name.name,
+            tables.join(", ")
         )));
     }
     ks.types.remove(&name.name);
