@@ -122,6 +122,8 @@ pub(crate) struct CountingDisk {
     pub(crate) inner: SimDisk,
     pub(crate) reads: Rc<StdCell<u64>>,
     pub(crate) read_bytes: Rc<StdCell<u64>>,
+    /// Reads in flight now, and the most seen at once.
+    in_flight: Rc<StdCell<(u64, u64)>>,
 }
 
 impl CountingDisk {
@@ -130,7 +132,12 @@ impl CountingDisk {
             inner: SimDisk::new(seed),
             reads: Rc::new(StdCell::new(0)),
             read_bytes: Rc::new(StdCell::new(0)),
+            in_flight: Rc::new(StdCell::new((0, 0))),
         }
+    }
+
+    pub(crate) fn max_reads_in_flight(&self) -> u64 {
+        self.in_flight.get().1
     }
 
     fn wrap(&self, file: Rc<dyn File>) -> Rc<dyn File> {
@@ -138,6 +145,7 @@ impl CountingDisk {
             inner: file,
             reads: Rc::clone(&self.reads),
             read_bytes: Rc::clone(&self.read_bytes),
+            in_flight: Rc::clone(&self.in_flight),
         })
     }
 }
@@ -147,6 +155,7 @@ struct CountingFile {
     inner: Rc<dyn File>,
     reads: Rc<StdCell<u64>>,
     read_bytes: Rc<StdCell<u64>>,
+    in_flight: Rc<StdCell<(u64, u64)>>,
 }
 
 impl File for CountingFile {
@@ -159,7 +168,14 @@ impl File for CountingFile {
     fn read_at(&self, pos: u64, len: usize) -> LocalBoxFuture<'_, Result<Vec<u8>>> {
         self.reads.set(self.reads.get() + 1);
         self.read_bytes.set(self.read_bytes.get() + len as u64);
-        self.inner.read_at(pos, len)
+        Box::pin(async move {
+            let (now, max) = self.in_flight.get();
+            self.in_flight.set((now + 1, max.max(now + 1)));
+            let result = self.inner.read_at(pos, len).await;
+            let (now, max) = self.in_flight.get();
+            self.in_flight.set((now - 1, max));
+            result
+        })
     }
     fn sync(&self) -> LocalBoxFuture<'_, Result<()>> {
         self.inner.sync()
@@ -361,6 +377,28 @@ fn with_index_pool_only_a_cold_data_read_reaches_the_disk() {
             disk.reads.get() - before,
             1,
             "one data chunk read, no index read"
+        );
+    });
+}
+
+#[test]
+fn a_point_read_looks_up_every_sstable_at_once() {
+    run(|| async {
+        let disk = CountingDisk::new(7);
+        // Two flushes of every partition: two SSTables to look in.
+        let engine = engine_with_sstables(&disk, 0).await;
+        disk.inner.set_faults(crate::io::sim::FaultConfig {
+            latency_us_max: 500,
+            ..Default::default()
+        });
+        let before = disk.max_reads_in_flight();
+        assert_eq!(before, 1, "the set-up reads one at a time");
+        let result = engine.read(&point_read(5)).await.unwrap();
+        assert_eq!(result.partitions.len(), 1);
+        assert_eq!(
+            disk.max_reads_in_flight(),
+            2,
+            "both SSTables' index reads must be in flight together"
         );
     });
 }

@@ -2,9 +2,16 @@
 //! table, then filters it into live results (`query::filter`). Range scans
 //! first collect the keys in range from every source (keys only), then merge
 //! partition by partition, stopping as soon as the page is full.
+//!
+//! The SSTable lookups of one partition are issued together (a bounded
+//! `join` over the table's SSTables), so a partition spread over k SSTables
+//! costs about one disk round trip, not k.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use super::table::Table;
 use crate::error::Result;
@@ -32,25 +39,54 @@ pub async fn merged_partition(
             found = true;
         }
     }
-    let sstables: Vec<_> = table.sstables.borrow().clone();
-    for sst in sstables {
-        let stats = &sst.stats;
-        if !slices.is_empty()
-            && stats.partition_deletions == 0
-            && stats.static_rows == 0
-            && !stats.may_intersect(&table.comparator, slices)
-        {
-            continue;
-        }
-        let update = sst
-            .get_slices(token, key, &table.comparator, slices)
-            .await?;
-        if let Some(update) = update {
+    let sstables: Vec<_> = table
+        .sstables
+        .borrow()
+        .iter()
+        .filter(|sst| {
+            let stats = &sst.stats;
+            slices.is_empty()
+                || stats.partition_deletions > 0
+                || stats.static_rows > 0
+                || stats.may_intersect(&table.comparator, slices)
+        })
+        .cloned()
+        .collect();
+    let lookups = sstables
+        .iter()
+        .map(|sst| sst.get_slices(token, key, &table.comparator, slices));
+    for update in join_all(lookups).await {
+        if let Some(update) = update? {
             merged.apply(&update);
             found = true;
         }
     }
     Ok(found.then_some(merged))
+}
+
+/// Polls every future until all are done; results in input order. The
+/// futures are this table's SSTable lookups (bounded by its SSTable count).
+async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_ready = true;
+        for (future, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(out) => *slot = Some(out),
+                    Poll::Pending => all_ready = false,
+                }
+            }
+        }
+        if all_ready {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
 
 async fn keys_in_range(table: &Table, range: TokenRange) -> Result<BTreeSet<(i64, Vec<u8>)>> {
