@@ -104,6 +104,11 @@ def test_index_queries_page_across_shards_and_keep_limit(session, using):
     # Filters on other columns are applied before a page is counted.
     filtered = SimpleStatement(f"SELECT k, c FROM {table} WHERE colour = 'red' AND n > 600 ALLOW FILTERING", fetch_size=5)
     assert [(r.k, r.c) for r in session.execute(filtered)] == [(k, c) for k, c in seen if k * 10 + c > 600]
+    # Clustering restrictions apply to the index's hits, without ALLOW FILTERING.
+    for where, keep in [("c = 2", lambda c: c == 2), ("c >= 3", lambda c: c >= 3), ("c IN (0, 4)", lambda c: c in (0, 4))]:
+        got = [(r.k, r.c) for r in session.execute(SimpleStatement(
+            f"SELECT k, c FROM {table} WHERE colour = 'red' AND {where}", fetch_size=6))]
+        assert got == [(k, c) for k, c in seen if keep(c)], where
     # Two SAI indexes intersect without ALLOW FILTERING; a legacy index does not.
     both = f"SELECT k, c FROM {table} WHERE colour = 'red' AND n > 600"
     if using:

@@ -140,8 +140,20 @@ impl SelectPlan {
         if let Some((index, filter)) = &self.index_scan {
             let after = state.and_then(|s| s.position);
             let want = page.min(remaining);
+            let slices = self.clustering.slices(&self.table, bound)?;
+            if slices.is_empty() && self.clustering.is_restricted() {
+                return Ok((Vec::new(), None));
+            }
             let (rows, position) = self
-                .index_page(services, filters, (index, *filter), after, want, now_s)
+                .index_page(
+                    services,
+                    filters,
+                    &slices,
+                    (index, *filter),
+                    after,
+                    want,
+                    now_s,
+                )
                 .await?;
             remaining = remaining.saturating_sub(rows.len() as u32);
             let next = position

@@ -100,6 +100,8 @@ async fn read_entries(
 #[derive(Debug, Clone)]
 struct PageRequest {
     after: Option<PagingPosition>,
+    /// Clustering restrictions the rows must meet (none: every row).
+    slices: Vec<ClusteringSlice>,
     want: usize,
     filters: Vec<BoundFilter>,
     now_s: i64,
@@ -116,6 +118,7 @@ async fn shard_index_page(
 ) -> CqlResult<(Vec<(RowPosition, CqlRow)>, bool)> {
     let PageRequest {
         after,
+        slices,
         want,
         filters,
         now_s,
@@ -158,7 +161,10 @@ async fn shard_index_page(
             read_entries(services, table, key.clone(), clusterings, now_s, with_cells).await?
         {
             let clustering = row_clustering(table, &row);
-            if !is_after(token, &key, &clustering, false) || !row_passes(filters, &row)? {
+            if !is_after(token, &key, &clustering, false)
+                || !in_slices(&order, slices, &clustering)
+                || !row_passes(filters, &row)?
+            {
                 continue;
             }
             if out.len() >= want {
@@ -171,6 +177,27 @@ async fn shard_index_page(
         }
     }
     Ok((out, false))
+}
+
+/// Whether a row's clustering falls in one of `slices` (all rows when there
+/// are none): a bound admits every clustering under its prefix when
+/// inclusive, none when exclusive.
+fn in_slices(
+    order: &[(ColumnType, bool)],
+    slices: &[ClusteringSlice],
+    clustering: &[Vec<u8>],
+) -> bool {
+    let side = |bound: &sibyl_storage::mutation::Bound, wanted: Ordering| {
+        let n = bound.prefix.len().min(clustering.len());
+        match compare_prefixes(order, &clustering[..n], &bound.prefix[..n]) {
+            Ordering::Equal => bound.inclusive,
+            other => other == wanted,
+        }
+    };
+    slices.is_empty()
+        || slices
+            .iter()
+            .any(|s| side(&s.start, Ordering::Greater) && side(&s.end, Ordering::Less))
 }
 
 /// The value an index holds for a filter: the compared value, or for
@@ -186,10 +213,12 @@ fn index_value(filter: &BoundFilter) -> Vec<u8> {
 impl SelectPlan {
     /// One page of an index-backed SELECT: at most `want` rows after `after`
     /// over all shards, and the position to resume from when more remain.
+    #[expect(clippy::too_many_arguments, reason = "one page's inputs")]
     pub(super) async fn index_page(
         &self,
         services: &Rc<ShardServices>,
         filters: &[BoundFilter],
+        slices: &[ClusteringSlice],
         (index, filter): (&str, usize),
         after: Option<PagingPosition>,
         want: u32,
@@ -202,6 +231,7 @@ impl SelectPlan {
         let operator = lookup.operator;
         let request = PageRequest {
             after,
+            slices: slices.to_vec(),
             want: want as usize,
             filters: filters.to_vec(),
             now_s,

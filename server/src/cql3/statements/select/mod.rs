@@ -143,19 +143,18 @@ impl SelectPlan {
         if unindexed > 0 && !allow_filtering {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
+        // An index query applies clustering restrictions to its hits; a scan
+        // without partition key needs ALLOW FILTERING for them.
+        let index_scan = index_scan.filter(|_| matches!(partition, PartitionRestriction::All));
         if matches!(
             partition,
             PartitionRestriction::All | PartitionRestriction::Token(_)
         ) && clustering.is_restricted()
+            && index_scan.is_none()
             && !allow_filtering
         {
             return Err(CqlError::invalid(FILTERING_MESSAGE));
         }
-        // The index path re-checks filters only: clustering restrictions go
-        // through a scan of the clustering slices instead.
-        let index_scan = index_scan.filter(|_| {
-            matches!(partition, PartitionRestriction::All) && !clustering.is_restricted()
-        });
         let reversed = if ann.is_some() {
             false
         } else {
