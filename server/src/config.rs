@@ -67,6 +67,16 @@ pub struct NodeConfig {
     /// `compaction_throughput_mb_per_sec` per shard; 0 disables the cap.
     #[arg(long, default_value_t = 64.0)]
     pub compaction_throughput_mb_per_sec: f64,
+    /// The data disk's measured capacity (`io_properties.yaml` from
+    /// `sibyl-iotune`), which the per-shard I/O scheduler divides among
+    /// shards and priority classes. Default: `io_properties.yaml` in the
+    /// workdir, else `conf/io_properties.yaml`, else conservative built-in numbers.
+    #[arg(long, value_name = "FILE")]
+    pub io_properties: Option<PathBuf>,
+    /// Device time each shard keeps in flight at most (ScyllaDB's
+    /// `--io-latency-goal-ms`); background I/O may fill half of it.
+    #[arg(long, default_value_t = 1.0)]
+    pub io_latency_goal_ms: f64,
     /// Largest accepted frame (`native_transport_max_frame_size_in_mb`).
     #[arg(long, default_value_t = 256)]
     pub native_transport_max_frame_size_in_mb: usize,

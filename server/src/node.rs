@@ -19,6 +19,7 @@ use crate::shard::{Mesh, MeshEndpoint, ShardMesh, ShardSpec, StopSignal};
 use crate::transport::{EventRegistry, ShardListeners};
 use crate::transport::{Handoff, ShardTransport, TransportConfig, bind_listeners, serve_shard};
 use sibyl_storage::commitlog::SyncMode;
+use sibyl_storage::io::sched::IoScheduler;
 use std::rc::Rc;
 
 /// Messages per shard pair queue.
@@ -100,6 +101,7 @@ fn storage_settings(config: &NodeConfig) -> StorageSettings {
         commitlog_segment_size_bytes: config.commitlog_segment_size_in_mb.max(1) << 20,
         memtable_budget_bytes: config.memtable_space_in_mb.max(1) << 20,
         compaction_throughput_mb_per_s: config.compaction_throughput_mb_per_sec.max(0.0),
+        io: Default::default(),
     }
 }
 
@@ -125,8 +127,9 @@ async fn shard_main(
 ) -> Result<(Rc<ShardServices>, Rc<StopSignal>, glommio::Task<()>), CqlError> {
     let stop = StopSignal::new();
     let mesh = ShardMesh::new(mesh);
+    let io = Rc::new(IoScheduler::new(settings.io.clone()));
     let (system, schema, node) = if id == 0 {
-        let system = startup::open_system_engine(&settings).await?;
+        let system = startup::open_system_engine(&settings, &io).await?;
         startup::record_system_keyspaces(&system).await?;
         let schema = Arc::new(startup::load_schema(&system).await?);
         let (host_id, tokens) = startup::node_identity(&system).await?;
@@ -157,7 +160,7 @@ async fn shard_main(
         })
         .map(|t| t.storage_schema())
         .collect();
-    let data = Replica::open(&settings, &format!("shard-{id}"), id as u32, tables).await?;
+    let data = Replica::open(&settings, &io, &format!("shard-{id}"), id as u32, tables).await?;
     let events = Rc::new(EventRegistry::default());
     let services = ShardServices::new(
         id,
@@ -223,7 +226,15 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
         tokens: Vec::new(),
         nr_shards,
     };
-    let settings = storage_settings(config);
+    let mut settings = storage_settings(config);
+    let (io, io_source) =
+        crate::replica::io::scheduler_config(config, nr_shards).map_err(NodeError::Config)?;
+    tracing::info!(
+        "I/O scheduler per shard from {io_source}: {:?}, latency goal {:?}",
+        io.properties,
+        io.latency_goal
+    );
+    settings.io = io;
 
     let sharder = Sharder::new(nr_shards, DEFAULT_IGNORE_MSB);
     let mut shard_inputs: Vec<_> = Mesh::build(nr_shards, MESH_CAPACITY)

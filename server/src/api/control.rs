@@ -12,6 +12,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sibyl_storage::io::sched::{ClassStats, IoClass, IoProperties};
+
 use crate::schema::Schema;
 use crate::service::{NodeInfo, ShardServices};
 
@@ -41,6 +43,8 @@ pub enum ControlCommand {
     Describe,
     /// Per-table sizes of the shard's data.
     Load,
+    /// Counters of the shard's I/O scheduler.
+    IoStats,
 }
 
 /// One table's size on one shard.
@@ -64,6 +68,14 @@ pub enum ControlReply {
         schema: Arc<Schema>,
     },
     Load(Vec<TableLoad>),
+    IoStats {
+        /// Per class: ScyllaDB's class name and its counters.
+        classes: Vec<(&'static str, ClassStats)>,
+        in_flight_cost_ns: u64,
+        /// The shard's share of the disk and its latency goal.
+        properties: IoProperties,
+        latency_goal_us: u64,
+    },
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -320,6 +332,20 @@ async fn execute(
                 ));
             }
             Ok(ControlReply::Load(loads))
+        }
+        ControlCommand::IoStats => {
+            let io = services.data.io_scheduler();
+            let classes = IoClass::ALL
+                .iter()
+                .zip(io.stats())
+                .map(|(class, stats)| (class.name(), stats))
+                .collect();
+            Ok(ControlReply::IoStats {
+                classes,
+                in_flight_cost_ns: io.in_flight_cost_ns(),
+                properties: io.config().properties,
+                latency_goal_us: io.config().latency_goal.as_micros() as u64,
+            })
         }
     }
 }

@@ -110,6 +110,54 @@ impl Router {
         Ok(total)
     }
 
+    /// Per shard, the I/O scheduler's counters per priority class (Sibyl's
+    /// own path: ScyllaDB shows these only as `scylla_io_queue_*` metrics).
+    fn io_scheduler(&self) -> Result<Value, Response> {
+        let mut shards = Vec::new();
+        for (shard, reply) in self
+            .ask_all(&ControlCommand::IoStats)?
+            .into_iter()
+            .enumerate()
+        {
+            let ControlReply::IoStats {
+                classes,
+                in_flight_cost_ns,
+                properties: p,
+                latency_goal_us,
+            } = reply
+            else {
+                continue;
+            };
+            let classes: serde_json::Map<String, Value> = classes
+                .into_iter()
+                .map(|(name, s)| {
+                    let counters = json!({
+                        "queued": s.queued,
+                        "in_flight": s.in_flight,
+                        "dispatched": s.dispatched,
+                        "delayed": s.delayed,
+                        "bytes": s.bytes,
+                        "cost_ns": s.cost_ns,
+                        "queue_time_us_total": s.queue_time_us_total,
+                        "queue_time_us_max": s.queue_time_us_max,
+                    });
+                    (name.to_owned(), counters)
+                })
+                .collect();
+            shards.push(json!({
+                "shard": shard,
+                "read_iops": p.read_iops,
+                "read_bandwidth": p.read_bandwidth_bytes_per_s,
+                "write_iops": p.write_iops,
+                "write_bandwidth": p.write_bandwidth_bytes_per_s,
+                "latency_goal_us": latency_goal_us,
+                "in_flight_cost_ns": in_flight_cost_ns,
+                "classes": classes,
+            }));
+        }
+        Ok(Value::Array(shards))
+    }
+
     pub fn handle(&self, request: &Request) -> Response {
         match self.route(request) {
             Ok(body) => Response::ok(body),
@@ -190,6 +238,7 @@ impl Router {
                 ],
             ) => Ok(json!(true)),
             ("GET", ["storage_service", "operation_mode"]) => Ok(json!("NORMAL")),
+            ("GET", ["sibyl", "io_scheduler"]) => self.io_scheduler(),
             ("GET", ["system", "uptime_ms"]) => {
                 Ok(json!(self.started.elapsed().as_millis() as u64))
             }

@@ -6,6 +6,8 @@
 //! be read before any user table is opened: user tables' commitlog replay
 //! needs every table's schema up front.
 
+pub mod io;
+
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -13,6 +15,7 @@ use sibyl_storage::commitlog::SyncMode;
 use sibyl_storage::engine::{EngineConfig, ShardEngine};
 use sibyl_storage::io::Disk;
 use sibyl_storage::io::dma::DmaDisk;
+use sibyl_storage::io::sched::{IoScheduler, SchedDisk, SchedulerConfig};
 use sibyl_storage::mutation::Mutation;
 use sibyl_storage::query::{ReadCommand, ReadResult};
 use sibyl_storage::schema::TableSchema;
@@ -27,6 +30,8 @@ pub struct StorageSettings {
     pub commitlog_segment_size_bytes: u64,
     pub memtable_budget_bytes: usize,
     pub compaction_throughput_mb_per_s: f64,
+    /// Each shard's I/O scheduler (its share of the disk).
+    pub io: SchedulerConfig,
 }
 
 fn storage_error(op: &str, error: sibyl_storage::StorageError) -> CqlError {
@@ -38,18 +43,22 @@ fn storage_error(op: &str, error: sibyl_storage::StorageError) -> CqlError {
 #[derive(Debug, Clone)]
 pub struct Replica {
     engine: ShardEngine,
+    /// The shard's I/O scheduler (shared by its engines).
+    io: Rc<IoScheduler>,
 }
 
 impl Replica {
     /// Opens an engine whose data lives in `workdir/data/<name>` and whose
-    /// commitlog lives in `workdir/commitlog/<name>`.
+    /// commitlog lives in `workdir/commitlog/<name>`; its disk I/O goes
+    /// through the shard's scheduler `io`.
     pub async fn open(
         settings: &StorageSettings,
+        io: &Rc<IoScheduler>,
         name: &str,
         shard: u32,
         tables: Vec<TableSchema>,
     ) -> Result<Self, CqlError> {
-        let disk: Rc<dyn Disk> = Rc::new(DmaDisk::new());
+        let disk: Rc<dyn Disk> = Rc::new(SchedDisk::new(Rc::new(DmaDisk::new()), Rc::clone(io)));
         let dir = settings.workdir.as_path();
         let mut config = EngineConfig::new(dir, shard);
         config.data_dir = dir.join("data").join(name);
@@ -63,7 +72,10 @@ impl Replica {
             .map_err(|e| storage_error("startup", e))?;
         let report = engine.replay_report();
         tracing::debug!(shard, engine = name, "commitlog replay: {report:?}");
-        Ok(Self { engine })
+        Ok(Self {
+            engine,
+            io: Rc::clone(io),
+        })
     }
 
     pub async fn apply(&self, mutation: &Mutation) -> Result<(), CqlError> {
@@ -139,6 +151,11 @@ impl Replica {
             .snapshot(tag)
             .await
             .map_err(|e| storage_error("snapshot", e))
+    }
+
+    /// The shard's I/O scheduler.
+    pub fn io_scheduler(&self) -> &Rc<IoScheduler> {
+        &self.io
     }
 
     pub fn has_table(&self, id: u64) -> bool {

@@ -4,9 +4,11 @@
 //! `system.local`.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use sibyl_protocol::types::CqlValue;
+use sibyl_storage::io::sched::IoScheduler;
 use sibyl_storage::query::{ReadCommand, TokenRange};
 
 use super::{NodeInfo, RELEASE_VERSION, ShardServices};
@@ -35,7 +37,10 @@ fn builtin() -> BTreeMap<String, Arc<KeyspaceMetadata>> {
 }
 
 /// Opens shard 0's engine for node-local tables.
-pub async fn open_system_engine(settings: &StorageSettings) -> CqlResult<Replica> {
+pub async fn open_system_engine(
+    settings: &StorageSettings,
+    io: &Rc<IoScheduler>,
+) -> CqlResult<Replica> {
     let tables = builtin()
         .values()
         .filter(|ks| ks.replication.is_local() && !ks.is_virtual)
@@ -46,7 +51,7 @@ pub async fn open_system_engine(settings: &StorageSettings) -> CqlResult<Replica
                 .collect::<Vec<_>>()
         })
         .collect();
-    Replica::open(settings, "system", 0, tables).await
+    Replica::open(settings, io, "system", 0, tables).await
 }
 
 /// Reads every row of a node-local table.

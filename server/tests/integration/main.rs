@@ -8,6 +8,7 @@ mod bad_input;
 mod client;
 mod handshake;
 mod in_process;
+mod io_scheduler;
 mod lwt_batches;
 mod node;
 mod real_drivers;
