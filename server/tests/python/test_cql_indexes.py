@@ -147,3 +147,35 @@ def test_ann_with_partition_key_or_indexed_restrictions(session):
     assert got == nearest([key for key in vectors if key[0] == 3 and vectors[key][1] == "a"], 3)
     invalid(session, "ANN ordering by vector requires all restricted column(s) to be indexed",
             "SELECT id FROM docs WHERE note = 'x' ORDER BY emb ANN OF [1, 2, 3] LIMIT 3")
+
+
+def test_static_and_entries_indexes_are_rebuilt_at_startup():
+    from cassandra.cluster import Cluster
+    from conftest import SibylNode
+
+    node = SibylNode("--smp", "2")
+    workdir = node.workdir
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect()
+        s.execute("CREATE KEYSPACE rb WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.set_keyspace("rb")
+        s.execute("CREATE TABLE t (k int, c int, s text STATIC, m map<text, int>, PRIMARY KEY (k, c))")
+        s.execute("CREATE INDEX ON t (s)")
+        s.execute("CREATE INDEX ON t (entries(m))")
+        for k in range(20):
+            for c in range(2):
+                s.execute("INSERT INTO t (k, c, s, m) VALUES (%s, %s, %s, %s)", (k, c, f"s{k % 2}", {"a": k % 4}))
+        cluster.shutdown()
+    finally:
+        node.stop(cleanup=False)
+    node = SibylNode("--smp", "2", workdir=workdir)
+    try:
+        cluster = Cluster(["127.0.0.1"], port=node.port, connect_timeout=5)
+        s = cluster.connect("rb")
+        assert sorted((r.k, r.c) for r in s.execute("SELECT k, c FROM t WHERE s = 's1'")) == \
+            [(k, c) for k in range(1, 20, 2) for c in range(2)]
+        assert sorted({r.k for r in s.execute("SELECT k FROM t WHERE m['a'] = 3")}) == [3, 7, 11, 15, 19]
+        cluster.shutdown()
+    finally:
+        node.stop()
