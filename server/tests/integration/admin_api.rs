@@ -3,36 +3,12 @@
 //! workdir and the data readable; identity, listing and error endpoints
 //! answer with ScyllaDB's paths and shapes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
 use scylla::client::session_builder::SessionBuilder;
 
-use crate::node::SibylProcess;
-
-/// One HTTP/1.1 exchange; returns the status and the JSON body.
-fn http(api: SocketAddr, method: &str, target: &str) -> (u16, serde_json::Value) {
-    let mut stream = TcpStream::connect(api).expect("connect to the API");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    write!(
-        stream,
-        "{method} {target} HTTP/1.1\r\nHost: {api}\r\nContent-Length: 0\r\n\r\n"
-    )
-    .expect("send");
-    let mut text = String::new();
-    stream.read_to_string(&mut text).expect("read the response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    (status, serde_json::from_str(body).expect("JSON body"))
-}
+use crate::node::{SibylProcess, http};
 
 /// `Data.db` files of `ks.table` on every shard.
 fn data_files(workdir: &Path, keyspace: &str, table: &str) -> Vec<std::path::PathBuf> {

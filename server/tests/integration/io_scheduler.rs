@@ -3,42 +3,24 @@
 //! flushes, a major compaction and reads from SSTables land in their own
 //! priority classes, as `GET /sibyl/io_scheduler` reports.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use scylla::client::session_builder::SessionBuilder;
 
-use crate::node::SibylProcess;
+use crate::node::{SibylProcess, http, sibyl_command};
 
 fn get_json(api: SocketAddr, target: &str) -> serde_json::Value {
-    let mut stream = TcpStream::connect(api).expect("connect to the API");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    write!(
-        stream,
-        "GET {target} HTTP/1.1\r\nHost: {api}\r\nContent-Length: 0\r\n\r\n"
-    )
-    .expect("send");
-    let mut text = String::new();
-    stream.read_to_string(&mut text).expect("read the response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{body}");
-    serde_json::from_str(body).expect("JSON body")
+    let (status, body) = http(api, "GET", target);
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 fn post(api: SocketAddr, target: &str) {
-    let mut stream = TcpStream::connect(api).expect("connect to the API");
-    write!(
-        stream,
-        "POST {target} HTTP/1.1\r\nHost: {api}\r\nContent-Length: 0\r\n\r\n"
-    )
-    .expect("send");
-    let mut text = String::new();
-    stream.read_to_string(&mut text).expect("read the response");
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let (status, body) = http(api, "POST", target);
+    assert_eq!(status, 200, "{body}");
 }
 
 #[test]
@@ -133,21 +115,7 @@ fn a_broken_io_properties_file_stops_startup() {
         "disks:\n  - mountpoint: /\n    read_iops: fast\n",
     )
     .expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sibyl"))
-        .args([
-            "--listen-address",
-            "127.0.0.1",
-            "--native-transport-port",
-            "0",
-        ])
-        .args([
-            "--native-shard-aware-transport-port",
-            "0",
-            "--api-port",
-            "0",
-        ])
-        .arg("--workdir")
-        .arg(conf.path().join("work"))
+    let mut child = sibyl_command(&conf.path().join("work"))
         .arg("--io-properties")
         .arg(&properties)
         .stdout(Stdio::piped())

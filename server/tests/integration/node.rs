@@ -25,24 +25,54 @@ fn address_after(line: &str, marker: &str) -> Option<SocketAddr> {
         .ok()
 }
 
+/// `sibyl` on loopback with OS-chosen ports and `workdir`.
+pub fn sibyl_command(workdir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sibyl"));
+    command
+        .args([
+            "--listen-address",
+            "127.0.0.1",
+            "--native-transport-port",
+            "0",
+        ])
+        .args([
+            "--native-shard-aware-transport-port",
+            "0",
+            "--api-port",
+            "0",
+        ])
+        .arg("--workdir")
+        .arg(workdir);
+    command
+}
+
+/// One HTTP/1.1 exchange with the REST API; returns the status and the JSON body.
+pub fn http(api: SocketAddr, method: &str, target: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(api).expect("connect to the API");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: {api}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read the response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    (status, serde_json::from_str(body).expect("JSON body"))
+}
+
 impl SibylProcess {
     pub fn start(extra_args: &[&str]) -> Self {
         let workdir = tempfile::tempdir().expect("temp workdir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sibyl"))
-            .args([
-                "--listen-address",
-                "127.0.0.1",
-                "--native-transport-port",
-                "0",
-            ])
-            .args([
-                "--native-shard-aware-transport-port",
-                "0",
-                "--api-port",
-                "0",
-            ])
-            .arg("--workdir")
-            .arg(workdir.path())
+        let mut child = sibyl_command(workdir.path())
             .args(extra_args)
             .env("SIBYL_LOG", "debug")
             .stdout(Stdio::piped())
