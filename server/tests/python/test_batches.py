@@ -255,3 +255,26 @@ def test_oversized_mutations_are_refused_cleanly(session):
     # The node is still fine.
     session.execute(insert, ("after", 1, b"y"))
     assert session.execute("SELECT v FROM blobs WHERE k = 'after' AND c = 1").one().v == b"y"
+
+
+def test_conditions_on_static_columns_read_the_partition_static_row(session):
+    session.execute("CREATE TABLE acct (k int, c int, s int static, v int, PRIMARY KEY (k, c))")
+    session.execute("INSERT INTO acct (k, s) VALUES (1, 10)")
+    # The row c = 1 does not exist; the static column does.
+    assert session.execute("UPDATE acct SET v = 1 WHERE k = 1 AND c = 1 IF s = 10").one().applied
+    result = session.execute("UPDATE acct SET v = 2 WHERE k = 1 AND c = 2 IF s = 11")
+    assert columns(result) == ["[applied]", "s"]
+    assert [tuple(r) for r in result] == [(False, 10)]
+    result = session.execute("BEGIN BATCH "
+                             "UPDATE acct SET s = 11 WHERE k = 1 IF s = 10; "
+                             "INSERT INTO acct (k, c, v) VALUES (1, 3, 3) IF NOT EXISTS; "
+                             "APPLY BATCH")
+    assert applied(result)
+    assert [tuple(r) for r in session.execute("SELECT c, s, v FROM acct WHERE k = 1")] == [(1, 11, 1), (3, 11, 3)]
+    # Static-only writes need no clustering and create no row.
+    session.execute("INSERT INTO acct (k, s) VALUES (2, 5)")
+    session.execute("UPDATE acct SET s = 6 WHERE k = 3")
+    assert [tuple(r) for r in session.execute("SELECT k, c, s, v FROM acct WHERE k IN (2, 3)")] == \
+        [(2, None, 5, None), (3, None, 6, None)]
+    with pytest.raises(InvalidRequest, match="Some clustering keys are missing: c"):
+        session.execute("INSERT INTO acct (k, s, v) VALUES (4, 1, 1)")

@@ -234,7 +234,15 @@ pub async fn cas(
                     Check::Columns(conditions) => {
                         let mut all = true;
                         for condition in conditions {
-                            let current = extract(&table, row, condition)?;
+                            // Static columns are the partition's, whether or
+                            // not the named row exists (every decoded row
+                            // carries them).
+                            let is_static = table
+                                .columns
+                                .get(condition.column)
+                                .is_some_and(|c| c.kind == crate::schema::ColumnKind::Static);
+                            let source = if is_static { rows.first() } else { row };
+                            let current = extract(&table, source, condition)?;
                             all &= holds(current.as_deref(), condition);
                         }
                         all
@@ -265,6 +273,17 @@ pub async fn cas(
                 .iter()
                 .map(|c| c.clustering.as_slice())
                 .collect();
+            // A partition with static values but none of the named rows
+            // shows its static row, as Cassandra's result does.
+            let static_only = rows.len() == 1
+                && rows.first().is_some_and(|row| {
+                    clustering_indexes
+                        .iter()
+                        .all(|i| row.values.get(*i).is_none_or(Option::is_none))
+                });
+            if static_only {
+                return Ok((false, rows));
+            }
             let checked = rows
                 .into_iter()
                 .filter(|row| {

@@ -358,8 +358,23 @@ impl ModifyPlan {
             ));
         }
         let full_clustering = restricted_clustering == clustering.len();
+        // Writing only static columns needs no clustering, as in Cassandra.
+        let static_only = restricted_clustering == 0
+            && match &action {
+                Action::Insert(sets) => {
+                    !sets.is_empty()
+                        && sets
+                            .iter()
+                            .all(|(i, _)| t.columns[*i].kind == ColumnKind::Static)
+                }
+                Action::Update(assignments) => assignments.iter().all(|a| {
+                    t.column(a.column())
+                        .is_some_and(|c| c.kind == ColumnKind::Static)
+                }),
+                _ => false,
+            };
         match &action {
-            Action::Insert(_) | Action::Update(_) if !full_clustering => {
+            Action::Insert(_) | Action::Update(_) if !full_clustering && !static_only => {
                 let missing = t
                     .clustering_key()
                     .nth(restricted_clustering)

@@ -24,7 +24,10 @@ impl ModifyPlan {
         let full = clustering.len() == t.clustering_len();
         match &self.action {
             Action::Insert(sets) => {
-                writer.add_row_marker(clustering);
+                // A static-only INSERT names no row, so it marks none.
+                if full {
+                    writer.add_row_marker(clustering);
+                }
                 for (i, term) in sets {
                     let column = &t.columns[*i];
                     match bound.eval(term, &column.column_type, &column.name)? {
