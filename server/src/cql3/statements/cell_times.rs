@@ -14,12 +14,15 @@ use std::cmp::Ordering;
 
 use sibyl_protocol::types::ColumnType;
 
+use super::BindSpecs;
 use super::bind::Bound;
+use super::selection::{self, Expr};
 use super::subscript::{self, Subscript};
-use crate::cql3::ast::{Term, WriteTimeKind};
+use crate::cql3::ast::{Selector, Term, WriteTimeKind};
 use crate::cql3::rows::{CqlRow, ElementCell};
 use crate::cql3::values::compare_values;
 use crate::cql3::{CqlError, CqlResult};
+use crate::schema::TableMetadata;
 
 #[derive(Debug, Clone)]
 pub struct CellTimes {
@@ -58,6 +61,103 @@ fn list_of(values: impl ExactSizeIterator<Item = Option<Vec<u8>>>) -> Vec<u8> {
         out.extend_from_slice(&bytes);
     }
     out
+}
+
+/// `writetime(..)`, `maxwritetime(..)`, `ttl(..)` of a column, or (Cassandra
+/// 5.0) of a collection's elements: a non-frozen collection answers one
+/// value per element, a list for `writetime(s)` and `s[a..b]`.
+pub fn compile(
+    table: &TableMetadata,
+    kind: WriteTimeKind,
+    selector: &Selector,
+    binds: &mut BindSpecs,
+) -> CqlResult<(String, ColumnType, Expr)> {
+    let function = match kind {
+        WriteTimeKind::Ttl => "ttl",
+        WriteTimeKind::WriteTime => "writetime",
+        WriteTimeKind::MaxWriteTime => "maxwritetime",
+    };
+    let only_columns =
+        || CqlError::invalid("writetime() and ttl() only apply to columns and their elements");
+    let column_name = match selector {
+        Selector::Column(name) => name,
+        Selector::Element { selector, .. } | Selector::Slice { selector, .. } => {
+            match selector.as_ref() {
+                Selector::Column(name) => name,
+                _ => return Err(only_columns()),
+            }
+        }
+        _ => return Err(only_columns()),
+    };
+    let i = selection::column(table, column_name)?;
+    let meta = &table.columns[i];
+    if meta.kind.is_primary_key() {
+        return Err(CqlError::invalid(format!(
+            "Cannot use selection function {function} on PRIMARY KEY part {column_name}"
+        )));
+    }
+    let scalar = match kind {
+        WriteTimeKind::Ttl => ColumnType::Int,
+        _ => ColumnType::Bigint,
+    };
+    let name = format!("{function}({selector})");
+    let collection = matches!(
+        meta.column_type,
+        ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..)
+    );
+    let part = match selector {
+        Selector::Element { key, .. } => {
+            let key_type = subscript::key_type(&meta.column_type, column_name, false)?;
+            selection::set_key_marker(table, binds, key, column_name, &meta.column_type, key_type);
+            Some(Subscript::Element(key.clone()))
+        }
+        Selector::Slice { from, to, .. } => {
+            let key_type = subscript::key_type(&meta.column_type, column_name, true)?;
+            for bound in [from, to].into_iter().flatten() {
+                selection::set_key_marker(
+                    table,
+                    binds,
+                    bound,
+                    column_name,
+                    &meta.column_type,
+                    key_type.clone(),
+                );
+            }
+            Some(Subscript::Slice {
+                from: from.clone(),
+                to: to.clone(),
+                multi_cell: meta.multi_cell,
+            })
+        }
+        _ => None,
+    };
+    if !(collection && meta.multi_cell) && part.is_none() {
+        return Ok(match kind {
+            WriteTimeKind::Ttl => (name, scalar, Expr::Ttl(i)),
+            _ => (name, scalar, Expr::WriteTime(i)),
+        });
+    }
+    let per_element = collection
+        && meta.multi_cell
+        && kind != WriteTimeKind::MaxWriteTime
+        && !matches!(part, Some(Subscript::Element(_)));
+    let ty = if per_element {
+        ColumnType::List(Box::new(scalar))
+    } else {
+        scalar
+    };
+    Ok((
+        name,
+        ty,
+        Expr::CellTimes(Box::new(CellTimes {
+            column: i,
+            kind,
+            part,
+            per_element,
+            multi_cell: collection && meta.multi_cell,
+            column_type: meta.column_type.clone(),
+        })),
+    ))
 }
 
 pub fn eval(times: &CellTimes, row: &CqlRow, bound: &Bound<'_>) -> CqlResult<Option<Vec<u8>>> {

@@ -11,7 +11,7 @@ use super::BindSpecs;
 use super::bind::Bound;
 use super::cell_times::CellTimes;
 use super::subscript::{self, Subscript};
-use crate::cql3::ast::{Selection, Selector, Term, WriteTimeKind};
+use crate::cql3::ast::{Selection, Selector, Term};
 use crate::cql3::functions::{
     Accumulator, AggregateFunction, ArgSpec, ScalarFunction, cast_function, is_aggregate_name,
     resolve_aggregate, resolve_selector_function,
@@ -80,7 +80,7 @@ pub struct SelectionPlan {
     pub needs_cells: bool,
 }
 
-fn column(table: &TableMetadata, name: &str) -> CqlResult<usize> {
+pub(super) fn column(table: &TableMetadata, name: &str) -> CqlResult<usize> {
     table
         .columns
         .iter()
@@ -108,7 +108,9 @@ fn compile(
                 Expr::Column(i),
             )
         }
-        Selector::WriteTime { kind, selector } => write_time(table, *kind, selector, binds)?,
+        Selector::WriteTime { kind, selector } => {
+            super::cell_times::compile(table, *kind, selector, binds)?
+        }
         Selector::CountAll => {
             let aggregate = resolve_aggregate("count", &[])?
                 .ok_or_else(|| CqlError::server("count(*) missing"))?;
@@ -281,105 +283,8 @@ fn compile(
     })
 }
 
-/// `writetime(..)`, `maxwritetime(..)`, `ttl(..)` of a column, or (Cassandra
-/// 5.0) of a collection's elements: a non-frozen collection answers one
-/// value per element, a list for `writetime(s)` and `s[a..b]`.
-fn write_time(
-    table: &TableMetadata,
-    kind: WriteTimeKind,
-    selector: &Selector,
-    binds: &mut BindSpecs,
-) -> CqlResult<(String, ColumnType, Expr)> {
-    let function = match kind {
-        WriteTimeKind::Ttl => "ttl",
-        WriteTimeKind::WriteTime => "writetime",
-        WriteTimeKind::MaxWriteTime => "maxwritetime",
-    };
-    let only_columns =
-        || CqlError::invalid("writetime() and ttl() only apply to columns and their elements");
-    let column_name = match selector {
-        Selector::Column(name) => name,
-        Selector::Element { selector, .. } | Selector::Slice { selector, .. } => {
-            match selector.as_ref() {
-                Selector::Column(name) => name,
-                _ => return Err(only_columns()),
-            }
-        }
-        _ => return Err(only_columns()),
-    };
-    let i = column(table, column_name)?;
-    let meta = &table.columns[i];
-    if meta.kind.is_primary_key() {
-        return Err(CqlError::invalid(format!(
-            "Cannot use selection function {function} on PRIMARY KEY part {column_name}"
-        )));
-    }
-    let scalar = match kind {
-        WriteTimeKind::Ttl => ColumnType::Int,
-        _ => ColumnType::Bigint,
-    };
-    let name = format!("{function}({selector})");
-    let collection = matches!(
-        meta.column_type,
-        ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..)
-    );
-    let part = match selector {
-        Selector::Element { key, .. } => {
-            let key_type = subscript::key_type(&meta.column_type, column_name, false)?;
-            set_key_marker(table, binds, key, column_name, &meta.column_type, key_type);
-            Some(Subscript::Element(key.clone()))
-        }
-        Selector::Slice { from, to, .. } => {
-            let key_type = subscript::key_type(&meta.column_type, column_name, true)?;
-            for bound in [from, to].into_iter().flatten() {
-                set_key_marker(
-                    table,
-                    binds,
-                    bound,
-                    column_name,
-                    &meta.column_type,
-                    key_type.clone(),
-                );
-            }
-            Some(Subscript::Slice {
-                from: from.clone(),
-                to: to.clone(),
-                multi_cell: meta.multi_cell,
-            })
-        }
-        _ => None,
-    };
-    if !(collection && meta.multi_cell) && part.is_none() {
-        return Ok(match kind {
-            WriteTimeKind::Ttl => (name, scalar, Expr::Ttl(i)),
-            _ => (name, scalar, Expr::WriteTime(i)),
-        });
-    }
-    let per_element = collection
-        && meta.multi_cell
-        && kind != WriteTimeKind::MaxWriteTime
-        && !matches!(part, Some(Subscript::Element(_)));
-    let ty = if per_element {
-        ColumnType::List(Box::new(scalar))
-    } else {
-        scalar
-    };
-    Ok((
-        name,
-        ty,
-        Expr::CellTimes(Box::new(CellTimes {
-            column: i,
-            kind,
-            part,
-            per_element,
-            multi_cell: collection && meta.multi_cell,
-            column_type: meta.column_type.clone(),
-        })),
-    ))
-}
-
 /// Types a bind marker used as a map key (`key(m)`) or set element (`value(s)`).
-fn set_key_marker(
+pub(super) fn set_key_marker(
     table: &TableMetadata,
     binds: &mut BindSpecs,
     term: &Term,
