@@ -278,3 +278,18 @@ def test_conditions_on_static_columns_read_the_partition_static_row(session):
         [(2, None, 5, None), (3, None, 6, None)]
     with pytest.raises(InvalidRequest, match="Some clustering keys are missing: c"):
         session.execute("INSERT INTO acct (k, s, v) VALUES (4, 1, 1)")
+
+
+def test_partition_keys_over_64_kib_are_refused(session):
+    session.execute("CREATE TABLE keyed (k text, c int, n counter, PRIMARY KEY (k, c))")
+    session.execute("CREATE TABLE pair (a text, b text, v int, PRIMARY KEY ((a, b)))")
+    big = "k" * 70_000
+    with pytest.raises(InvalidRequest, match="Key length of 70000 is longer than maximum of 65535"):
+        session.execute("UPDATE keyed SET n = n + 1 WHERE k = %s AND c = 1", (big,))
+    # Composite keys count two length bytes and an end byte per component.
+    with pytest.raises(InvalidRequest, match="Key length of 70007 is longer than maximum of 65535"):
+        session.execute("INSERT INTO pair (a, b, v) VALUES (%s, 'x', 1)", (big,))
+    with pytest.raises(InvalidRequest, match="Key may not be empty"):
+        session.execute("UPDATE keyed SET n = n + 1 WHERE k = '' AND c = 1")
+    session.execute("INSERT INTO pair (a, b, v) VALUES (%s, 'x', 1)", ("a" * 60_000,))
+    assert session.execute("SELECT v FROM pair WHERE a = %s AND b = 'x'", ("a" * 60_000,)).one().v == 1

@@ -72,14 +72,14 @@ impl ModifyPlan {
 
     /// Each partition key the statement names, serialized.
     pub(super) fn bound_keys(&self, bound: &Bound<'_>) -> CqlResult<Vec<Vec<u8>>> {
-        Ok(self
-            .key_parts(bound)?
+        self.key_parts(bound)?
             .into_iter()
             .map(|key| {
                 let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
-                crate::dht::serialize_partition_key(&refs)
+                validate_key(&refs)?;
+                Ok(crate::dht::serialize_partition_key(&refs))
             })
-            .collect())
+            .collect()
     }
 
     /// What the statement writes with `bound` values: one mutation per
@@ -144,9 +144,7 @@ impl ModifyPlan {
         };
         for key in keys {
             let refs: Vec<&[u8]> = key.iter().map(Vec::as_slice).collect();
-            if refs.iter().any(|k| k.is_empty()) && refs.len() == 1 {
-                return Err(CqlError::invalid("Key may not be empty"));
-            }
+            validate_key(&refs)?;
             let mut writer = PartitionWriter::new(t, &refs, options, shard);
             let mut list_ops = Vec::new();
             for clustering in &clusterings {
@@ -236,6 +234,7 @@ impl ModifyPlan {
             }
         }
         let refs: Vec<&[u8]> = key_parts.iter().map(Vec::as_slice).collect();
+        validate_key(&refs)?;
         let mut writer = PartitionWriter::new(t, &refs, options, shard);
         writer.add_row_marker(&clustering);
         for (index, column) in t.columns.iter().enumerate() {
@@ -250,4 +249,26 @@ impl ModifyPlan {
         }
         Ok(writer.into_mutation())
     }
+}
+
+/// Cassandra's checks of a partition key: not empty (a single-column key),
+/// and at most 65535 bytes serialized (composite keys carry a two-byte
+/// length and an end byte per component).
+fn validate_key(components: &[&[u8]]) -> CqlResult<()> {
+    const MAX_KEY_BYTES: usize = u16::MAX as usize;
+    let length = match components {
+        [single] => {
+            if single.is_empty() {
+                return Err(CqlError::invalid("Key may not be empty"));
+            }
+            single.len()
+        }
+        several => several.iter().map(|c| c.len() + 3).sum(),
+    };
+    if length > MAX_KEY_BYTES {
+        return Err(CqlError::invalid(format!(
+            "Key length of {length} is longer than maximum of {MAX_KEY_BYTES}"
+        )));
+    }
+    Ok(())
 }
