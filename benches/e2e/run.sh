@@ -25,6 +25,7 @@
 #   SKIP_BUILD=0 SKIP_NULL=0            reuse binaries / skip the ceiling runs
 #   PERF=0                              1: perf record the server during the max runs
 #   OUT=benches/e2e/out/<timestamp>     where results go
+#   BIN=$CARGO_TARGET_DIR/release       binaries (default target/release)
 # Example (short): PHASE_SECONDS=5 FIXED_SECONDS=5 FIXED_PERCENTS=50 benches/e2e/run.sh
 set -euo pipefail
 
@@ -44,28 +45,15 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 SKIP_NULL=${SKIP_NULL:-0}
 PERF=${PERF:-0}
 OUT=${OUT:-$ROOT/benches/e2e/out/$(date +%Y%m%d-%H%M%S)}
-BIN=$ROOT/target/release
+BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}
 mkdir -p "$OUT"
 PHASES=$OUT/phases.tsv
 printf 'target\tphase\tjson\tcpu_ticks\twall_s\n' > "$PHASES"
 : > "$OUT/facts.env"
 
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    if [ "${KEEP_WORKDIR:-0}" != 1 ]; then rm -rf "$OUT/workdir"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[e2e $(date +%H:%M:%S)] $*" >&2; }
+LOG_TAG=e2e
+# shellcheck source=benches/e2e/lib.sh
+. "$ROOT/benches/e2e/lib.sh"
 fact() { echo "$1=$2" >> "$OUT/facts.env"; }
 
 if [ "$SKIP_BUILD" != 1 ]; then
@@ -79,26 +67,6 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 runq_wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%d", s}'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
-
-# wait_started PID LOGFILE: until the " started in " line, at most 30 s.
-wait_started() {
-    local pid=$1 logfile=$2
-    for _ in $(seq 3000); do
-        if grep -q " started in " "$logfile" 2>/dev/null; then return 0; fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "server exited during start:"; tail -20 "$logfile" >&2; return 1
-        fi
-        sleep 0.01
-    done
-    log "server did not start in 30 s"; return 1
-}
-
-stop_server() {
-    local pid=$1
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-}
 
 # stress TARGET PID PHASE ARGS...: one sibyl-stress run, CPU ticks of PID around it.
 stress() {
