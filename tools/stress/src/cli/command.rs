@@ -48,6 +48,7 @@ pub(super) fn defaults(command: CommandKind) -> Settings {
         },
         columns: ColumnSettings {
             count: 5,
+            per_row: DistSpec::fixed(5),
             size: DistSpec::fixed(34),
             names: (0..5).map(|i| format!("C{i}")).collect(),
         },

@@ -82,7 +82,10 @@ pub struct RateSettings {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnSettings {
+    /// Columns of the table: the maximum of `per_row`.
     pub count: usize,
+    /// `-col n=DIST`: columns written per row (the first ones).
+    pub per_row: DistSpec,
     pub size: DistSpec,
     pub names: Vec<String>,
 }

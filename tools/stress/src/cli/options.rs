@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{GraphSettings, RateMode, Settings};
 use crate::cli::command::parse_duration;
 use crate::error::StressError;
-use crate::generate::{DistKind, DistSpec, Population};
+use crate::generate::{DistSpec, Population};
 
 fn invalid(option: &str, detail: impl std::fmt::Display) -> StressError {
     StressError::usage(format!(
@@ -188,13 +188,14 @@ fn columns(settings: &mut Settings, params: &[&str]) -> Result<(), StressError> 
                 Ok(n) => DistSpec::fixed(n as i64),
                 Err(_) => DistSpec::parse(spec)?,
             };
-            let DistKind::Fixed(n) = dist.kind else {
-                return Err(invalid("-col", "only FIXED column counts are supported"));
-            };
-            if !(1..=1000).contains(&n) {
-                return Err(invalid("-col", format!("column count {n} out of range")));
+            // As cassandra-stress: the table gets the maximum; each row
+            // holds a count drawn from the distribution.
+            let n = dist.max();
+            if !(1..=1000).contains(&n) || dist.min() < 0 {
+                return Err(invalid("-col", format!("column count {dist} out of range")));
             }
             settings.columns.count = n as usize;
+            settings.columns.per_row = dist;
         } else if lower.starts_with("size=") {
             let dist = DistSpec::parse(param.get(5..).unwrap_or_default())?;
             if dist.min() < 0 {
@@ -220,6 +221,7 @@ fn columns(settings: &mut Settings, params: &[&str]) -> Result<(), StressError> 
     settings.columns.names = match names {
         Some(names) => {
             settings.columns.count = names.len();
+            settings.columns.per_row = DistSpec::fixed(names.len() as i64);
             names
         }
         None => (0..settings.columns.count)

@@ -122,6 +122,29 @@ fn node_port_pop_col() {
     assert_eq!(s.columns.count, 3);
     assert_eq!(s.columns.names, vec!["C0", "C1", "C2"]);
     assert_eq!(s.columns.size, DistSpec::fixed(100));
+    assert_eq!(s.columns.per_row, DistSpec::fixed(3));
+    // Variable counts: the table gets the maximum, rows a drawn count.
+    for (spec, max) in [
+        ("UNIFORM(1..10)", 10),
+        ("gaussian(1..20)", 20),
+        ("exp(2..7)", 7),
+        ("extreme(1..9,1.5)", 9),
+        ("seq(1..4)", 4),
+        ("~exp(1..6)", 6),
+    ] {
+        let s = parse(&format!("write n=10 -col n={spec}"));
+        assert_eq!(s.columns.count, max, "{spec}");
+        assert_eq!(s.columns.names.len(), max, "{spec}");
+        assert_eq!(s.columns.per_row, DistSpec::parse(spec).unwrap(), "{spec}");
+    }
+    assert!(error("write n=10 -col n=uniform(-1..3)").starts_with("Invalid -col options"));
+    assert!(error("write n=10 -col n=fixed(0)").starts_with("Invalid -col options"));
+    assert_eq!(
+        parse("write n=10 -col n=uniform(1..9) names=a,b")
+            .columns
+            .per_row,
+        DistSpec::fixed(2)
+    );
     assert_eq!(
         parse("write n=10 -col size=uniform(1..64)").columns.size,
         DistSpec::uniform(1, 64)

@@ -1,7 +1,11 @@
 //! cassandra-stress distributions: `FIXED(v)`, `UNIFORM(min..max)`,
 //! `GAUSSIAN(min..max[,stdvrng | ,mean,stdev])`, `EXP(min..max)`,
-//! `EXTREME(min..max,shape)`, with the aliases `gauss`, `normal`, `norm`,
-//! `extr`, `weibull` and a leading `~` that inverts the range.
+//! `EXTREME(min..max,shape)`, `SEQ(min..max)`, with the aliases `gauss`,
+//! `normal`, `norm`, `extr`, `weibull` and a leading `~` that inverts the range.
+//!
+//! `SEQ` is cassandra-stress's counter that counts up from `min` and wraps
+//! after `max`; here it is a pure function of an index ([`DistSpec::sample_at`]:
+//! the operation number, or the key seed), so values stay reproducible.
 //!
 //! Parameters follow cassandra-stress: gaussian's stdev is `(max-min)/2/stdvrng`
 //! (default 3); exponential and extreme pick their scale so that the value at
@@ -43,6 +47,11 @@ pub enum DistKind {
         max: i64,
         shape: f64,
         scale: f64,
+    },
+    /// `min, min+1, ..., max, min, ...` by index.
+    Sequence {
+        min: i64,
+        max: i64,
     },
 }
 
@@ -177,6 +186,13 @@ impl DistSpec {
                     scale,
                 }
             }
+            "seq" => {
+                let [range] = params.as_slice() else {
+                    return Err(bad_params());
+                };
+                let (min, max) = parse_range(range).ok_or_else(bad_params)?;
+                DistKind::Sequence { min, max }
+            }
             other => {
                 return Err(StressError::usage(format!(
                     "Illegal distribution type: {other}"
@@ -192,7 +208,8 @@ impl DistSpec {
             DistKind::Uniform { min, .. }
             | DistKind::Gaussian { min, .. }
             | DistKind::Exponential { min, .. }
-            | DistKind::Extreme { min, .. } => min,
+            | DistKind::Extreme { min, .. }
+            | DistKind::Sequence { min, .. } => min,
         }
     }
 
@@ -202,15 +219,32 @@ impl DistSpec {
             DistKind::Uniform { max, .. }
             | DistKind::Gaussian { max, .. }
             | DistKind::Exponential { max, .. }
-            | DistKind::Extreme { max, .. } => max,
+            | DistKind::Extreme { max, .. }
+            | DistKind::Sequence { max, .. } => max,
         }
     }
 
-    /// Draws one value in `[min, max]`; allocation free.
+    /// Draws one value in `[min, max]`; allocation free. A sequence has no
+    /// index here, so it takes one from `rng` (callers that have an index,
+    /// an operation number or a key seed, use [`Self::sample_at`]).
     pub fn sample(&self, rng: &mut SplitMix64) -> i64 {
+        let index = match self.kind {
+            DistKind::Sequence { .. } => rng.next_u64(),
+            _ => 0,
+        };
+        self.sample_at(index, rng)
+    }
+
+    /// Like [`Self::sample`], but a sequence yields its `index`-th value
+    /// (`min + index mod (max - min + 1)`); other kinds ignore `index`.
+    pub fn sample_at(&self, index: u64, rng: &mut SplitMix64) -> i64 {
         let (min, max) = (self.min(), self.max());
         let value = match self.kind {
             DistKind::Fixed(v) => return v,
+            DistKind::Sequence { min, max } => {
+                let width = (max - min) as u64 + 1;
+                min.wrapping_add((index % width.max(1)) as i64)
+            }
             DistKind::Uniform { min, max } => {
                 let width = (max - min) as u64 + 1;
                 min + (rng.next_u64() % width.max(1)) as i64
@@ -260,6 +294,7 @@ impl fmt::Display for DistSpec {
             DistKind::Extreme {
                 min, max, shape, ..
             } => write!(f, "EXTREME({min}..{max},{shape})"),
+            DistKind::Sequence { min, max } => write!(f, "SEQ({min}..{max})"),
         }
     }
 }
@@ -290,6 +325,7 @@ mod tests {
             "extreme(1..100,1.5)",
             "extr(1..10,2)",
             "weibull(1..10,2)",
+            "seq(1..10)",
         ] {
             DistSpec::parse(alias).unwrap();
         }
@@ -309,6 +345,7 @@ mod tests {
             "exp(1..1000)",
             "extreme(1..1000,2)",
             "~exp(1..50)",
+            "seq(3..9)",
         ] {
             let dist = DistSpec::parse(spec).unwrap();
             let mut a = SplitMix64::new(7);
@@ -319,6 +356,19 @@ mod tests {
                 assert_eq!(v, dist.sample(&mut b));
             }
         }
+    }
+
+    #[test]
+    fn sequence_counts_up_by_index_and_wraps() {
+        let dist = DistSpec::parse("SEQ(1..4)").unwrap();
+        assert_eq!(dist.kind, DistKind::Sequence { min: 1, max: 4 });
+        assert_eq!(dist.to_string(), "SEQ(1..4)");
+        let mut rng = SplitMix64::new(1);
+        let values: Vec<i64> = (0..6).map(|i| dist.sample_at(i, &mut rng)).collect();
+        assert_eq!(values, vec![1, 2, 3, 4, 1, 2]);
+        let inverted = DistSpec::parse("~seq(1..4)").unwrap();
+        assert_eq!(inverted.sample_at(0, &mut rng), 4);
+        assert!(DistSpec::parse("seq(1..4,2)").is_err());
     }
 
     #[test]

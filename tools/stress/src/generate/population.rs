@@ -18,7 +18,7 @@ impl Population {
                 let width = (last - first).max(0) as u64 + 1;
                 (*first as u64).wrapping_add(sequence % width)
             }
-            Population::Distribution(dist) => dist.sample(rng) as u64,
+            Population::Distribution(dist) => dist.sample_at(sequence, rng) as u64,
         }
     }
 
@@ -49,6 +49,10 @@ mod tests {
         let pop = Population::Sequence { first: 1, last: 3 };
         let mut rng = SplitMix64::new(0);
         let seeds: Vec<u64> = (0..5).map(|i| pop.seed(i, &mut rng)).collect();
+        assert_eq!(seeds, vec![1, 2, 3, 1, 2]);
+        // `dist=seq(...)` follows the operation number like `seq=`.
+        let dist = Population::Distribution(DistSpec::parse("seq(1..3)").unwrap());
+        let seeds: Vec<u64> = (0..5).map(|i| dist.seed(i, &mut rng)).collect();
         assert_eq!(seeds, vec![1, 2, 3, 1, 2]);
     }
 }

@@ -188,13 +188,13 @@ impl Answerer {
             if counter {
                 wire::write_bytes(&mut rows.content, Some(&1i64.to_be_bytes()));
             } else {
-                let start = index
-                    .and_then(|i| i.checked_sub(1))
-                    .and_then(|i| ends.get(i))
-                    .copied()
-                    .unwrap_or(0);
-                let end = index.and_then(|i| ends.get(i)).copied().unwrap_or(0);
-                wire::write_bytes(&mut rows.content, values.get(start..end));
+                // A column after the row's count was never written: null.
+                let value = index.and_then(|i| {
+                    let end = *ends.get(i)?;
+                    let start = i.checked_sub(1).and_then(|p| ends.get(p)).copied();
+                    values.get(start.unwrap_or(0)..end)
+                });
+                wire::write_bytes(&mut rows.content, value);
             }
         }
         rows.rows_count = 1;

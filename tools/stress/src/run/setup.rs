@@ -182,7 +182,10 @@ pub(super) async fn prepare_context(
     Ok(RunContext {
         session,
         ops,
-        rows: RowGenerator::new(settings.columns.count, settings.columns.size.clone()),
+        rows: RowGenerator::with_count(
+            settings.columns.per_row.clone(),
+            settings.columns.size.clone(),
+        ),
         column_names: names.clone(),
         population: settings.population.clone(),
         ignore_errors: settings.errors.ignore,

@@ -4,6 +4,7 @@
 //! coordinated-omission stall tests.
 
 mod cli_runs;
+mod columns;
 mod outputs;
 mod sibyl;
 mod sibyl_runs;
