@@ -291,5 +291,8 @@ def test_partition_keys_over_64_kib_are_refused(session):
         session.execute("INSERT INTO pair (a, b, v) VALUES (%s, 'x', 1)", (big,))
     with pytest.raises(InvalidRequest, match="Key may not be empty"):
         session.execute("UPDATE keyed SET n = n + 1 WHERE k = '' AND c = 1")
+    session.execute("CREATE TABLE wide (k int, c1 text, c2 text, v int, PRIMARY KEY (k, c1, c2))")
+    with pytest.raises(InvalidRequest, match="Key length of 70001 is longer than maximum of 65535"):
+        session.execute("INSERT INTO wide (k, c1, c2, v) VALUES (1, %s, 'x', 1)", (big,))
     session.execute("INSERT INTO pair (a, b, v) VALUES (%s, 'x', 1)", ("a" * 60_000,))
     assert session.execute("SELECT v FROM pair WHERE a = %s AND b = 'x'", ("a" * 60_000,)).one().v == 1

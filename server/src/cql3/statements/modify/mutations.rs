@@ -138,6 +138,9 @@ impl ModifyPlan {
         }
         let keys = self.key_parts(bound)?;
         let clusterings = self.bound_clusterings(bound)?;
+        for clustering in &clusterings {
+            validate_clustering(clustering)?;
+        }
         let mut writes = Writes {
             mutations: Vec::with_capacity(keys.len()),
             list_updates: Vec::new(),
@@ -235,6 +238,7 @@ impl ModifyPlan {
         }
         let refs: Vec<&[u8]> = key_parts.iter().map(Vec::as_slice).collect();
         validate_key(&refs)?;
+        validate_clustering(&clustering)?;
         let mut writer = PartitionWriter::new(t, &refs, options, shard);
         writer.add_row_marker(&clustering);
         for (index, column) in t.columns.iter().enumerate() {
@@ -251,11 +255,13 @@ impl ModifyPlan {
     }
 }
 
+/// The longest partition key, and clustering value, Cassandra accepts.
+const MAX_KEY_BYTES: usize = u16::MAX as usize;
+
 /// Cassandra's checks of a partition key: not empty (a single-column key),
 /// and at most 65535 bytes serialized (composite keys carry a two-byte
 /// length and an end byte per component).
 fn validate_key(components: &[&[u8]]) -> CqlResult<()> {
-    const MAX_KEY_BYTES: usize = u16::MAX as usize;
     let length = match components {
         [single] => {
             if single.is_empty() {
@@ -268,6 +274,18 @@ fn validate_key(components: &[&[u8]]) -> CqlResult<()> {
     if length > MAX_KEY_BYTES {
         return Err(CqlError::invalid(format!(
             "Key length of {length} is longer than maximum of {MAX_KEY_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
+/// Cassandra refuses a clustering with a value over 65535 bytes, naming the
+/// size of the whole clustering.
+fn validate_clustering(clustering: &[Vec<u8>]) -> CqlResult<()> {
+    if clustering.iter().any(|v| v.len() > MAX_KEY_BYTES) {
+        return Err(CqlError::invalid(format!(
+            "Key length of {} is longer than maximum of {MAX_KEY_BYTES}",
+            clustering.iter().map(Vec::len).sum::<usize>()
         )));
     }
     Ok(())
