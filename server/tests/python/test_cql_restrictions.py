@@ -144,3 +144,19 @@ def test_multi_column_rejections_use_cassandra_messages(session, abcd):
     invalid(session, 'Unsupported "!=" relation: (b) != (0)', q + "a = 0 AND (b) != (0)")
     invalid(session, "Cannot execute this query as it might involve data filtering", q + "(b, c) = (1, 1)")
     assert rows(session, q + "(b, c) = (1, 1) ALLOW FILTERING") == [(0, 1, 1, 0), (0, 1, 1, 1)]
+
+
+def test_clustering_restrictions_after_a_gap_are_filtered(session, abcd):
+    q = "SELECT b, c, d FROM abcd WHERE a = 0 AND "
+    invalid(session, 'PRIMARY KEY column "c" cannot be restricted as preceding column "b" is not restricted', q + "c = 1")
+    assert rows(session, q + "c = 1 ALLOW FILTERING") == [(0, 1, 0), (0, 1, 1), (1, 1, 0), (1, 1, 1)]
+    assert rows(session, q + "d IN (1) ALLOW FILTERING") == [(0, 1, 1), (1, 1, 1)]
+    assert rows(session, q + "c > 0 AND d < 1 ALLOW FILTERING") == [(0, 1, 0), (1, 1, 0)]
+    prepared = session.prepare("SELECT b, c, d FROM abcd WHERE a = 0 AND d IN ? ALLOW FILTERING")
+    assert [tuple(r) for r in session.execute(prepared, ([1],))] == [(0, 1, 1), (1, 1, 1)]
+    invalid(session, 'Clustering column "d" cannot be restricted (preceding column "c" is restricted by a non-EQ relation)',
+            q + "b = 0 AND c > 0 AND d < 1")
+    assert rows(session, q + "b = 0 AND c > 0 AND d < 1 ALLOW FILTERING") == [(0, 1, 0)]
+    invalid(session, "More than one restriction was found for the start bound on c", q + "b = 0 AND c > 0 AND c >= 1")
+    # A clustering IN () selects nothing rather than the whole partition.
+    assert rows(session, q + "b IN ()") == []

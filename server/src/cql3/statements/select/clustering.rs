@@ -86,17 +86,17 @@ impl ClusteringPlan {
     pub(super) fn prepare(
         t: &TableMetadata,
         singles: Vec<Option<KeyValues>>,
-        single_slice: Option<(usize, SliceBounds)>,
+        mut single_slices: Vec<(usize, SliceBounds)>,
         tuples: Vec<TupleRelation>,
         allow_filtering: bool,
         filters: &mut Vec<Filter>,
     ) -> CqlResult<Self> {
         let names: Vec<String> = t.clustering_key().map(|c| c.name.clone()).collect();
         let name = |p: usize| names.get(p).cloned().unwrap_or_default();
-        let single_slice_at = single_slice.as_ref().map(|(p, _)| *p);
+        let sliced = |p: usize| single_slices.iter().any(|(q, _)| *q == p);
         for tuple in &tuples {
             for p in tuple.start..tuple.start + tuple.width {
-                if singles.get(p).is_some_and(Option::is_some) || single_slice_at == Some(p) {
+                if singles.get(p).is_some_and(Option::is_some) || sliced(p) {
                     return Err(CqlError::invalid(
                         "Mixing single column relations and multi column relations on clustering columns is not allowed",
                     ));
@@ -128,12 +128,27 @@ impl ClusteringPlan {
                 });
             }
         }
-        if let Some((p, _)) = &single_slice
-            && groups.get(*p).is_some_and(Option::is_some)
+        if let Some((p, _)) = single_slices
+            .iter()
+            .find(|(p, _)| groups.get(*p).is_some_and(Option::is_some))
         {
             return Err(CqlError::invalid(format!(
                 "{} cannot be restricted by more than one relation if it includes an Equal",
                 name(*p)
+            )));
+        }
+        // One single-column slice can reach storage; slices on later columns
+        // are filtered (ALLOW FILTERING) as in Cassandra.
+        single_slices.sort_by_key(|(p, _)| *p);
+        let mut later_slices = single_slices.split_off(single_slices.len().min(1));
+        let single_slice = single_slices.pop();
+        if let (Some((first, _)), Some((later, _))) = (&single_slice, later_slices.first())
+            && !allow_filtering
+        {
+            return Err(CqlError::invalid(format!(
+                "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
+                name(*later),
+                name(*first)
             )));
         }
         let mut slice_start = None;
@@ -247,25 +262,22 @@ impl ClusteringPlan {
                     )));
                 }
                 let (lower, upper) = (plan.lower.take(), plan.upper.take());
-                for (side, strict, loose) in [
-                    (lower, Operator::GreaterThan, Operator::GreaterThanOrEqual),
-                    (upper, Operator::LessThan, Operator::LessThanOrEqual),
-                ] {
-                    let Some(side) = side else { continue };
-                    if side.tuple {
-                        return Err(CqlError::invalid(
-                            "Filtering on multi-column slices after an unrestricted clustering column is not supported yet",
-                        ));
-                    }
-                    filters.push(Filter {
-                        map_key: None,
-                        column: clustering_column(t, start),
-                        operator: if side.inclusive { loose } else { strict },
-                        value: RelationValue::Term(side.term),
-                    });
+                if slice_is_tuple {
+                    return Err(CqlError::invalid(
+                        "Filtering on multi-column slices after an unrestricted clustering column is not supported yet",
+                    ));
                 }
+                let side = |s: Option<SliceSide>| s.map(|s| (s.term, s.inclusive));
+                let bounds = SliceBounds {
+                    lower: side(lower),
+                    upper: side(upper),
+                };
+                slice_filters(t, start, bounds, filters);
             }
             None => {}
+        }
+        for (p, bounds) in later_slices.drain(..) {
+            slice_filters(t, p, bounds, filters);
         }
         // Anything left past a gap (or past the slice) is filtered.
         for (p, group) in groups.into_iter().enumerate() {
@@ -280,6 +292,9 @@ impl ClusteringPlan {
             let value = match (group.tuple, group.values) {
                 (false, KeyValues::Eq(term)) => (Operator::Equal, RelationValue::Term(term)),
                 (false, KeyValues::In(terms)) => (Operator::In, RelationValue::InList(terms)),
+                (false, KeyValues::InMarker(Term::BindMarker(marker))) => {
+                    (Operator::In, RelationValue::InMarker(marker))
+                }
                 _ => {
                     return Err(CqlError::invalid(
                         "Filtering on this clustering restriction after an unrestricted clustering column is not supported yet",
@@ -372,6 +387,32 @@ impl ClusteringPlan {
         slices.sort_by(|a, b| compare_starts(&order, &a.start, &b.start));
         slices.dedup();
         Ok(slices)
+    }
+}
+
+/// A single-column clustering slice as filters on the column.
+fn slice_filters(
+    t: &TableMetadata,
+    position: usize,
+    bounds: SliceBounds,
+    filters: &mut Vec<Filter>,
+) {
+    for (side, strict, loose) in [
+        (
+            bounds.lower,
+            Operator::GreaterThan,
+            Operator::GreaterThanOrEqual,
+        ),
+        (bounds.upper, Operator::LessThan, Operator::LessThanOrEqual),
+    ] {
+        if let Some((term, inclusive)) = side {
+            filters.push(Filter {
+                map_key: None,
+                column: clustering_column(t, position),
+                operator: if inclusive { loose } else { strict },
+                value: RelationValue::Term(term),
+            });
+        }
     }
 }
 

@@ -122,7 +122,7 @@ impl SelectPlan {
         let clustering = ClusteringPlan::prepare(
             t,
             slots.ck,
-            slots.slice,
+            slots.slices,
             slots.tuples,
             allow_filtering,
             &mut filters,

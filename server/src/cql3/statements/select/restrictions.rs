@@ -57,8 +57,8 @@ pub(super) struct AnnPlan {
 pub(super) struct Slots {
     pub(super) pk: Vec<Option<KeyValues>>,
     pub(super) ck: Vec<Option<KeyValues>>,
-    /// A single-column clustering slice: (clustering position, bounds).
-    pub(super) slice: Option<(usize, SliceBounds)>,
+    /// Single-column clustering slices: (clustering position, bounds).
+    pub(super) slices: Vec<(usize, SliceBounds)>,
     pub(super) tuples: Vec<TupleRelation>,
     pub(super) token: Option<SliceBounds>,
     pub(super) filters: Vec<Filter>,
@@ -69,7 +69,7 @@ impl Slots {
         Self {
             pk: vec![None; t.partition_key_len()],
             ck: vec![None; t.clustering_len()],
-            slice: None,
+            slices: Vec::new(),
             tuples: Vec::new(),
             token: None,
             filters: Vec::new(),
@@ -87,7 +87,7 @@ impl SelectPlan {
         let Slots {
             pk,
             ck,
-            slice,
+            slices,
             tuples,
             token,
             filters,
@@ -186,30 +186,42 @@ impl SelectPlan {
                         };
                         set_marker(binds, term, ty, name);
                         let position = column.position as usize;
-                        let entry = slice.get_or_insert((
-                            position,
-                            SliceBounds {
-                                lower: None,
-                                upper: None,
-                            },
-                        ));
-                        if entry.0 != position {
-                            return Err(CqlError::invalid(format!(
-                                "Clustering column \"{name}\" cannot be restricted (preceding column is restricted by a non-EQ relation)"
-                            )));
-                        }
+                        let at = match slices.iter().position(|(p, _)| *p == position) {
+                            Some(at) => at,
+                            None => {
+                                slices.push((
+                                    position,
+                                    SliceBounds {
+                                        lower: None,
+                                        upper: None,
+                                    },
+                                ));
+                                slices.len() - 1
+                            }
+                        };
+                        let Some(entry) = slices.get_mut(at) else {
+                            return Err(CqlError::server("slice slot vanished"));
+                        };
                         let inclusive = matches!(
                             relation.operator,
                             Operator::GreaterThanOrEqual | Operator::LessThanOrEqual
                         );
-                        if matches!(
+                        let is_lower = matches!(
                             relation.operator,
                             Operator::GreaterThan | Operator::GreaterThanOrEqual
-                        ) {
-                            entry.1.lower = Some((term.clone(), inclusive));
+                        );
+                        let side = if is_lower {
+                            &mut entry.1.lower
                         } else {
-                            entry.1.upper = Some((term.clone(), inclusive));
+                            &mut entry.1.upper
+                        };
+                        if side.is_some() {
+                            return Err(CqlError::invalid(format!(
+                                "More than one restriction was found for the {} bound on {name}",
+                                if is_lower { "start" } else { "end" }
+                            )));
                         }
+                        *side = Some((term.clone(), inclusive));
                         Ok(())
                     }
                     _ => {
