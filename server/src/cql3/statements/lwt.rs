@@ -262,9 +262,15 @@ pub async fn cas(
                         update.rows.push((list_update.clustering.clone(), row));
                     }
                 }
-                services
-                    .write(&Mutation::new(table.storage_id, update))
-                    .await?;
+                let empty = update.rows.is_empty()
+                    && update.static_row.is_empty()
+                    && update.range_tombstones.is_empty()
+                    && update.deletion.is_live();
+                if !empty {
+                    services
+                        .write(&Mutation::new(table.storage_id, update))
+                        .await?;
+                }
                 return Ok((true, Vec::new()));
             }
             // The rows the conditions looked at, each once.
