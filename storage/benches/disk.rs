@@ -286,7 +286,42 @@ where
     count.get() as f64 / ROUND.as_secs_f64()
 }
 
-async fn bench_reads(dir: &Path) {
+/// CPU seconds (user + system) this thread has used so far, from
+/// `/proc/thread-self/stat` (clock ticks, assumed 100 Hz).
+fn thread_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime is the
+    // 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// The read variants: chunk KiB and whether the partition index is held in memory.
+/// 3 KiB is not a power of two (so not a `chunk_length_in_kb`), but 3 KiB of
+/// these incompressible values compresses to one page, as 4 KiB of ordinary,
+/// compressible data does.
+const READ_VARIANTS: [(usize, bool); 6] = [
+    (64, false),
+    (4, false),
+    (64, true),
+    (16, true),
+    (4, true),
+    (3, true),
+];
+
+fn read_variant_name(chunk_kib: usize, index_in_memory: bool) -> String {
+    let place = if index_in_memory { "mem" } else { "disk" };
+    format!("reads-{chunk_kib}k-{place}")
+}
+
+async fn bench_reads(dir: &Path, wanted: impl Fn(&str) -> bool) {
     const FILE_BYTES: u64 = 512 << 20;
     let raw_path = dir.join("raw-read");
     raw_sequential_write(&raw_path, FILE_BYTES as usize).await;
@@ -316,8 +351,10 @@ async fn bench_reads(dir: &Path) {
     const N: u64 = 1_000_000;
     let disk = DmaDisk::new();
     let mut generation = 100;
-    for (chunk_kib, index_in_memory) in [(64, false), (4, false), (64, true), (16, true), (4, true)]
-    {
+    for (chunk_kib, index_in_memory) in READ_VARIANTS {
+        if !wanted(&read_variant_name(chunk_kib, index_in_memory)) {
+            continue;
+        }
         generation += 1;
         let mut rng = Rng(7);
         let mut write = options(generation, N as usize);
@@ -339,6 +376,11 @@ async fn bench_reads(dir: &Path) {
             assert_eq!(sst.all_entries().await.unwrap().len() as u64, N);
         }
         let mut reads = Vec::new();
+        eprintln!(
+            "measuring {}",
+            read_variant_name(chunk_kib, index_in_memory)
+        );
+        let (cpu_start, wall_start) = (thread_cpu_s(), Instant::now());
         for _ in 0..ROUNDS {
             let sst = Rc::clone(&sst);
             reads.push(
@@ -353,12 +395,14 @@ async fn bench_reads(dir: &Path) {
                 .await,
             );
         }
+        let cpu_busy = (thread_cpu_s() - cpu_start) / wall_start.elapsed().as_secs_f64();
         let reads = median(reads);
         let stats = cache.stats();
         println!(
             "point reads, {N} one-row partitions, {chunk_kib} KiB chunks, index {}, \
              {QUEUE_DEPTH} in flight: median {reads:.0} reads/s; raw 4 KiB random reads at \
-             QD {QUEUE_DEPTH}: {raw:.0} IOPS; ratio {:.0} % (index cache {} MiB, {} hits, {} misses)",
+             QD {QUEUE_DEPTH}: {raw:.0} IOPS; ratio {:.0} % (index cache {} MiB, {} hits, {} misses; \
+             shard thread CPU {:.0} % busy)",
             if index_in_memory {
                 "in memory"
             } else {
@@ -368,6 +412,7 @@ async fn bench_reads(dir: &Path) {
             stats.size_bytes >> 20,
             stats.hits,
             stats.misses,
+            100.0 * cpu_busy,
         );
         for path in sst.component_paths() {
             std::fs::remove_file(path).unwrap();
@@ -383,7 +428,12 @@ fn main() {
     let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
     let dir = sibyl_storage::testing::temp_dir();
     let path = dir.path().to_path_buf();
-    let (c, f, r) = (wanted("commitlog"), wanted("flush"), wanted("reads"));
+    let (c, f) = (wanted("commitlog"), wanted("flush"));
+    let r = READ_VARIANTS
+        .iter()
+        .any(|(k, m)| wanted(&read_variant_name(*k, *m)));
+    let wanted_reads =
+        move |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
     sibyl_storage::testing::run(move || async move {
         if c {
             bench_commitlog(&path).await;
@@ -392,7 +442,7 @@ fn main() {
             bench_flush(&path).await;
         }
         if r {
-            bench_reads(&path).await;
+            bench_reads(&path, wanted_reads).await;
         }
     });
 }

@@ -439,9 +439,8 @@ impl SSTable {
                 "sstable data",
             )
             .await?;
-            let mut input = raw.as_slice();
-            for slot in out.iter_mut().take(run_end).skip(i) {
-                let offset = start + (raw.len() - input.len()) as u64;
+            for (k, slot) in out.iter_mut().enumerate().take(run_end).skip(i) {
+                let (offset, mut input) = self.chunk_in(&raw, start, first + k)?;
                 let chunk: Rc<[u8]> = decode_chunk(&mut input)?.into();
                 self.cache.insert(
                     self.cache_key(BlockKind::DataChunk, offset),
@@ -461,11 +460,29 @@ impl SSTable {
             partitions += self.read_block_uncached(i).await?.len() as u64;
         }
         let raw = read_all(self.data.as_ref()).await?;
-        let mut input = raw.as_slice();
-        while !input.is_empty() {
+        for i in 0..self.chunk_offsets.len().saturating_sub(1) {
+            let (_, mut input) = self.chunk_in(&raw, 0, i)?;
             decode_chunk(&mut input)?;
         }
         Ok(partitions)
+    }
+
+    /// Chunk `i`'s bytes (up to the next chunk, padding included) inside
+    /// `raw`, which holds `Data.db` from file offset `raw_start`; and the
+    /// chunk's file offset.
+    pub(super) fn chunk_in<'a>(
+        &self,
+        raw: &'a [u8],
+        raw_start: u64,
+        i: usize,
+    ) -> Result<(u64, &'a [u8])> {
+        let bytes = match (self.chunk_offsets.get(i), self.chunk_offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) if a >= raw_start && a <= b => raw
+                .get((a - raw_start) as usize..(b - raw_start) as usize)
+                .map(|bytes| (a, bytes)),
+            _ => None,
+        };
+        bytes.ok_or_else(|| StorageError::corrupt("sstable data", "chunk outside the read bytes"))
     }
 
     /// Every partition in ring order (tools and compaction).

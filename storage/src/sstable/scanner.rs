@@ -27,8 +27,10 @@ pub struct Scanner {
     /// Decompressed stream bytes starting at stream offset `stream_start`.
     stream: Vec<u8>,
     stream_start: u64,
-    /// Compressed chunks read ahead but not yet decompressed.
+    /// Compressed chunks read ahead but not yet decompressed, from file
+    /// offset `raw_start`.
     raw: Vec<u8>,
+    raw_start: u64,
     raw_pos: usize,
     next_chunk: usize,
 }
@@ -42,6 +44,7 @@ impl Scanner {
             stream: Vec::new(),
             stream_start: 0,
             raw: Vec::new(),
+            raw_start: 0,
             raw_pos: 0,
             next_chunk: 0,
         }
@@ -88,12 +91,14 @@ impl Scanner {
                 "sstable data",
             )
             .await?;
+            self.raw_start = start;
             self.raw_pos = 0;
         }
-        let mut input = self.raw.get(self.raw_pos..).unwrap_or_default();
-        let before = input.len();
+        let (_, mut input) = self
+            .sst
+            .chunk_in(&self.raw, self.raw_start, self.next_chunk)?;
+        self.raw_pos += input.len();
         let chunk = decode_chunk(&mut input)?;
-        self.raw_pos += before - input.len();
         self.next_chunk += 1;
         self.stream.extend_from_slice(&chunk);
         Ok(())

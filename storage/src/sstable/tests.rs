@@ -189,3 +189,65 @@ fn clustering_bounds_let_reads_skip_sstables() {
         assert!(stats.may_intersect(&cmp, &[to(Bound::inclusive(c(smallest)))]));
     }
 }
+
+/// Partitions with incompressible values, so chunks stay near `chunk_bytes`.
+fn random_partitions(n: u32) -> Vec<PartitionUpdate> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut out: Vec<PartitionUpdate> = (0..n)
+        .map(|i| {
+            let token = i64::from(i.wrapping_mul(2_654_435_761)) - (1 << 31);
+            let value: Vec<u8> = (0..150)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            PartitionUpdate::new(format!("key{i}").into_bytes(), token).with_row(
+                vec![vec![1]],
+                Row::default().with_cell(1, Cell::live(1, value)),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| (a.token, &a.key).cmp(&(b.token, &b.key)));
+    out
+}
+
+#[test]
+fn small_chunks_never_straddle_a_page_and_every_reader_skips_the_padding() {
+    run(|| async {
+        let disk = SimDisk::new(9);
+        let dir = Path::new("/t");
+        let parts = random_partitions(4000);
+        for (generation, chunk_bytes) in [(7, 3 << 10), (8, 1500), (9, 16 << 10)] {
+            let mut o = options(generation, parts.len());
+            o.chunk_bytes = chunk_bytes;
+            write_sstable(&disk, dir, &o, parts.clone()).await.unwrap();
+            let sst = Rc::new(SSTable::open(&disk, dir, generation).await.unwrap());
+            let data = crate::io::read_all(sst.data.as_ref()).await.unwrap();
+            let mut padded = 0;
+            for w in sst.chunk_offsets.windows(2) {
+                let head = &data[w[0] as usize..w[0] as usize + 4];
+                let framed = 12 + u64::from(u32::from_le_bytes(head.try_into().unwrap()));
+                if framed <= 4096 {
+                    assert!(w[0] % 4096 + framed <= 4096, "chunk at {} straddles", w[0]);
+                }
+                padded += (w[1] - w[0] > framed) as usize;
+            }
+            if chunk_bytes < 4096 {
+                assert!(padded > 0, "{chunk_bytes}: no chunk needed padding?");
+            }
+            for p in parts.iter().step_by(13) {
+                assert_eq!(sst.get(p.token, &p.key).await.unwrap().as_ref(), Some(p));
+            }
+            let mut scan = scanner::Scanner::new(Rc::clone(&sst));
+            let mut scanned = Vec::new();
+            while let Some(p) = scan.next().await.unwrap() {
+                scanned.push(p);
+            }
+            assert_eq!(scanned, parts);
+            assert_eq!(sst.verify().await.unwrap(), parts.len() as u64);
+        }
+    });
+}
