@@ -11,7 +11,7 @@ use sibyl_storage::query::{ReadCommand, TokenRange};
 use sibyl_protocol::types::ColumnType;
 
 use super::hnsw::HnswIndex;
-use super::secondary::{RowKey, Target, ValueIndex};
+use super::secondary::{IndexedRow, RowKey, Target, ValueIndex};
 use super::similarity::Similarity;
 use crate::cql3::ast::Operator;
 use crate::cql3::{CqlError, CqlResult};
@@ -36,17 +36,18 @@ enum LocalIndex {
 }
 
 impl LocalIndex {
-    fn index_row(&mut self, key: &RowKey, row: &sibyl_storage::mutation::Row) {
+    fn index_row(&mut self, hit: &IndexedRow, row: &sibyl_storage::mutation::Row) {
         match self {
-            LocalIndex::Values(index) => index.index_row(key, row),
+            LocalIndex::Values(index) => index.index_row(hit, row),
             LocalIndex::Vector { column_id, graph } => {
+                let key: RowKey = (hit.1.clone(), hit.2.clone());
                 let Some(sibyl_storage::mutation::ColumnData::Simple(cell)) =
                     row.columns.get(column_id)
                 else {
                     return;
                 };
                 if cell.is_tombstone() {
-                    graph.remove(key);
+                    graph.remove(&key);
                     return;
                 }
                 if let sibyl_storage::mutation::CellValue::Bytes(bytes) = &cell.value
@@ -54,7 +55,7 @@ impl LocalIndex {
                 {
                     // A vector the index refuses (zero under cosine) is
                     // simply not findable by ANN; the write itself stands.
-                    let _ = graph.insert(key.clone(), &vector);
+                    let _ = graph.insert(key, &vector);
                 }
                 if graph.needs_compaction() {
                     graph.compact();
@@ -170,10 +171,16 @@ impl IndexManager {
                 for partition in &result.partitions {
                     // Static cells index the whole partition (empty clustering).
                     if let Some(static_row) = &partition.static_row {
-                        built.index_row(&(partition.key.clone(), Vec::new()), static_row);
+                        let hit = (partition.token, partition.key.clone(), Vec::new());
+                        built.index_row(&hit, static_row);
                     }
                     for row in &partition.rows {
-                        built.index_row(&(partition.key.clone(), row.clustering.clone()), &row.row);
+                        let hit = (
+                            partition.token,
+                            partition.key.clone(),
+                            row.clustering.clone(),
+                        );
+                        built.index_row(&hit, &row.row);
                     }
                 }
                 match result.next_page {
@@ -189,40 +196,45 @@ impl IndexManager {
         Ok(())
     }
 
-    /// Feeds a mutation this shard just applied to the table's indexes.
     /// Whether any index of this shard covers table `table_id`.
     pub fn covers_table(&self, table_id: u64) -> bool {
         self.indexes.borrow().keys().any(|(id, _)| *id == table_id)
     }
 
+    /// Feeds a mutation this shard just applied to the table's indexes.
     pub fn on_write(&self, _schema: &Schema, mutation: &Mutation) {
         let mut indexes = self.indexes.borrow_mut();
         for ((table_id, _), index) in indexes.iter_mut() {
             if *table_id != mutation.table_id {
                 continue;
             }
-            if !mutation.update.static_row.is_empty() {
-                let key: RowKey = (mutation.update.key.clone(), Vec::new());
-                index.index_row(&key, &mutation.update.static_row);
+            let update = &mutation.update;
+            if !update.static_row.is_empty() {
+                let hit = (update.token, update.key.clone(), Vec::new());
+                index.index_row(&hit, &update.static_row);
             }
-            for (clustering, row) in &mutation.update.rows {
-                let key: RowKey = (mutation.update.key.clone(), clustering.clone());
-                index.index_row(&key, row);
+            for (clustering, row) in &update.rows {
+                let hit = (update.token, update.key.clone(), clustering.clone());
+                index.index_row(&hit, row);
             }
         }
     }
 
-    /// Candidate rows for `operator value` on index `name` of table `table_id`.
-    pub fn lookup(
+    /// One page of candidate rows for `operator value` on index `name` of
+    /// table `table_id`, from partition `from` on: see
+    /// [`ValueIndex::lookup_page`](super::secondary::ValueIndex::lookup_page).
+    pub fn lookup_page(
         &self,
         table_id: u64,
         name: &str,
         operator: Operator,
         value: &[u8],
-    ) -> CqlResult<Vec<RowKey>> {
+        from: Option<(i64, &[u8])>,
+        limit: usize,
+    ) -> CqlResult<(Vec<IndexedRow>, bool)> {
         let indexes = self.indexes.borrow();
         match indexes.get(&(table_id, name.to_owned())) {
-            Some(LocalIndex::Values(index)) => Ok(index.lookup(operator, value)),
+            Some(LocalIndex::Values(index)) => Ok(index.lookup_page(operator, value, from, limit)),
             Some(LocalIndex::Vector { .. }) => Err(CqlError::invalid(format!(
                 "Index {name} is a vector index: use ORDER BY ... ANN OF"
             ))),

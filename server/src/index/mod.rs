@@ -6,4 +6,4 @@ pub mod secondary;
 pub mod similarity;
 
 pub use manager::{IndexManager, index_column};
-pub use secondary::{RowKey, Target, entry_bytes};
+pub use secondary::{IndexedRow, RowKey, Target, entry_bytes};

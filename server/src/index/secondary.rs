@@ -10,7 +10,7 @@
 //! from the data when the shard starts or the index is created.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -22,6 +22,11 @@ use crate::cql3::values::compare_values;
 
 /// A row of the indexed table: serialized partition key and clustering.
 pub type RowKey = (Vec<u8>, Vec<Vec<u8>>);
+
+/// An index hit: the row's token, partition key and clustering. Hits sort
+/// by partition in token order (clusterings by their bytes), so a page of an
+/// index query starts where the previous one stopped.
+pub type IndexedRow = (i64, Vec<u8>, Vec<Vec<u8>>);
 
 /// What part of the column the index covers (`CREATE INDEX ON t (keys(m))`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +109,7 @@ pub struct ValueIndex {
     column_type: ColumnType,
     multi_cell: bool,
     target: Target,
-    entries: BTreeMap<Ordered, HashSet<RowKey>>,
+    entries: BTreeMap<Ordered, BTreeSet<IndexedRow>>,
     entry_count: usize,
 }
 
@@ -142,7 +147,11 @@ impl ValueIndex {
         self.entry_count
     }
 
-    fn add(&mut self, value: Vec<u8>, row: &RowKey) {
+    pub fn is_empty(&self) -> bool {
+        self.entry_count == 0
+    }
+
+    fn add(&mut self, value: Vec<u8>, row: &IndexedRow) {
         let key = Ordered {
             bytes: value,
             column_type: self.value_type.clone(),
@@ -153,7 +162,7 @@ impl ValueIndex {
     }
 
     /// Indexes the live values a written row carries for this column.
-    pub fn index_row(&mut self, row_key: &RowKey, row: &Row) {
+    pub fn index_row(&mut self, row_key: &IndexedRow, row: &Row) {
         let Some(data) = row.columns.get(&self.column_id) else {
             return;
         };
@@ -213,8 +222,17 @@ impl ValueIndex {
         }
     }
 
-    /// Rows that may match `operator value` (re-check them: entries can be stale).
-    pub fn lookup(&self, operator: Operator, value: &[u8]) -> Vec<RowKey> {
+    /// Hits that may match `operator value` (re-check them: entries can be
+    /// stale), in [`IndexedRow`] order, from partition `from` on (inclusive):
+    /// at least `limit` rows unless the hits run out, always ending with a
+    /// whole partition. The flag says whether more hits remain.
+    pub fn lookup_page(
+        &self,
+        operator: Operator,
+        value: &[u8],
+        from: Option<(i64, &[u8])>,
+        limit: usize,
+    ) -> (Vec<IndexedRow>, bool) {
         let key = Ordered {
             bytes: value.to_vec(),
             column_type: self.value_type.clone(),
@@ -227,17 +245,45 @@ impl ValueIndex {
             Operator::GreaterThanOrEqual => (Bound::Included(&key), Bound::Unbounded),
             Operator::LessThan => (Bound::Unbounded, Bound::Excluded(&key)),
             Operator::LessThanOrEqual => (Bound::Unbounded, Bound::Included(&key)),
-            _ => return Vec::new(),
+            _ => return (Vec::new(), false),
         };
-        let mut rows: Vec<RowKey> = self
-            .entries
-            .range(range)
-            .flat_map(|(_, rows)| rows.iter().cloned())
-            .collect();
-        rows.sort();
-        rows.dedup();
-        rows
+        let start: IndexedRow = match from {
+            Some((token, key)) => (token, key.to_vec(), Vec::new()),
+            None => (i64::MIN, Vec::new(), Vec::new()),
+        };
+        // Each value's first page; the union's first page is among them.
+        let mut more = false;
+        let mut hits = Vec::new();
+        for (_, rows) in self.entries.range(range) {
+            let (page, cut) = first_page(rows.range(start.clone()..), limit);
+            more |= cut;
+            hits.extend(page);
+        }
+        hits.sort();
+        hits.dedup();
+        let (page, cut) = first_page(hits.iter(), limit);
+        (page, more || cut)
     }
+}
+
+/// The first `limit` hits, then the rest of the last one's partition; and
+/// whether hits were left over.
+fn first_page<'a>(
+    hits: impl Iterator<Item = &'a IndexedRow>,
+    limit: usize,
+) -> (Vec<IndexedRow>, bool) {
+    let mut page: Vec<IndexedRow> = Vec::new();
+    for hit in hits {
+        if page.len() >= limit
+            && page
+                .last()
+                .is_none_or(|(token, key, _)| (*token, key) != (hit.0, &hit.1))
+        {
+            return (page, true);
+        }
+        page.push(hit.clone());
+    }
+    (page, false)
 }
 
 #[cfg(test)]
@@ -252,31 +298,39 @@ mod tests {
     #[test]
     fn lookups_follow_the_type_order_and_keep_every_writer() {
         let mut index = ValueIndex::new(7, &ColumnType::Int, false, Target::Whole);
+        // Tokens here are just the keys: hits come back in token order.
         for (k, v) in [(1i32, -5i32), (2, 3), (3, 3), (4, 10)] {
             index.index_row(
-                &(k.to_be_bytes().to_vec(), vec![]),
+                &(i64::from(k), k.to_be_bytes().to_vec(), vec![]),
                 &row_with(7, &v.to_be_bytes()),
             );
         }
-        let keys = |rows: Vec<RowKey>| {
-            rows.into_iter()
-                .map(|(k, _)| i32::from_be_bytes(k.try_into().expect("4 bytes")))
-                .collect::<Vec<_>>()
+        let keys = |(rows, _): (Vec<IndexedRow>, bool)| {
+            rows.into_iter().map(|(t, _, _)| t).collect::<Vec<_>>()
         };
-        assert_eq!(
-            keys(index.lookup(Operator::Equal, &3i32.to_be_bytes())),
-            vec![2, 3]
-        );
+        let all = |op, v: i32| keys(index.lookup_page(op, &v.to_be_bytes(), None, usize::MAX));
+        assert_eq!(all(Operator::Equal, 3), vec![2, 3]);
         // -5 sorts first as an int even though its bytes are larger.
-        assert_eq!(
-            keys(index.lookup(Operator::LessThan, &0i32.to_be_bytes())),
-            vec![1]
-        );
-        assert_eq!(
-            keys(index.lookup(Operator::GreaterThanOrEqual, &3i32.to_be_bytes())),
-            vec![2, 3, 4]
-        );
+        assert_eq!(all(Operator::LessThan, 0), vec![1]);
+        assert_eq!(all(Operator::GreaterThanOrEqual, 3), vec![2, 3, 4]);
         assert_eq!(index.len(), 4);
+        // Pages: from a partition on, at most `limit` partitions here.
+        let page = index.lookup_page(
+            Operator::GreaterThanOrEqual,
+            &(-10i32).to_be_bytes(),
+            Some((2, &2i32.to_be_bytes())),
+            2,
+        );
+        assert_eq!(keys(page.clone()), vec![2, 3]);
+        assert!(page.1, "partition 4 remains");
+        let last = index.lookup_page(
+            Operator::GreaterThanOrEqual,
+            &(-10i32).to_be_bytes(),
+            Some((4, &[])),
+            2,
+        );
+        assert_eq!(keys(last.clone()), vec![4]);
+        assert!(!last.1);
     }
 
     #[test]

@@ -99,6 +99,10 @@ async fn read_entries(
 /// What each shard reads for one page of an index query.
 #[derive(Debug, Clone)]
 struct PageRequest {
+    index: String,
+    operator: crate::cql3::ast::Operator,
+    /// The value looked up (see [`index_value`]).
+    value: Vec<u8>,
     after: Option<PagingPosition>,
     /// Clustering restrictions the rows must meet (none: every row).
     slices: Vec<ClusteringSlice>,
@@ -108,75 +112,86 @@ struct PageRequest {
     with_cells: bool,
 }
 
+/// Index hits looked up per step: a page's worth, at least this many.
+const MIN_LOOKUP_ROWS: usize = 64;
+
 /// This shard's first `want` rows after `after` among the index hits that
-/// pass `filters`, in order, and whether it has more.
+/// pass the filters, in order, and whether it has more. The index is read a
+/// page of hits at a time from the position's partition on, so a page costs
+/// about a page of hits whatever the index holds.
 async fn shard_index_page(
     services: &ShardServices,
     table: &TableMetadata,
-    hits: Vec<crate::index::RowKey>,
     request: &PageRequest,
 ) -> CqlResult<(Vec<(RowPosition, CqlRow)>, bool)> {
-    let PageRequest {
-        after,
-        slices,
-        want,
-        filters,
-        now_s,
-        with_cells,
-    } = request;
-    let (after, want, now_s, with_cells) = (after.as_ref(), *want, *now_s, *with_cells);
+    let (after, want) = (request.after.as_ref(), request.want);
     let order = clustering_order(table);
-    let is_after = |token: i64, key: &[u8], clustering: &[Vec<u8>], partition_only: bool| {
+    let is_after = |token: i64, key: &[u8], clustering: &[Vec<u8>]| {
         after.is_none_or(|p| {
             let last = p.last_clustering.as_deref().unwrap_or_default();
             match (token, key).cmp(&(p.token, p.key.as_slice())) {
-                Ordering::Equal => {
-                    partition_only
-                        || compare_prefixes(&order, clustering, last) == Ordering::Greater
-                }
+                Ordering::Equal => compare_prefixes(&order, clustering, last) == Ordering::Greater,
                 other => other == Ordering::Greater,
             }
         })
     };
-    let mut candidates: Vec<RowPosition> = hits
-        .into_iter()
-        .map(|(key, clustering)| (token_of_key(&key).0, key, clustering))
-        .filter(|(token, key, clustering)| is_after(*token, key, clustering, clustering.is_empty()))
-        .collect();
-    candidates.sort_by(|a, b| compare_positions(&order, (a.0, &a.1, &a.2), (b.0, &b.1, &b.2)));
-    candidates.dedup();
+    let mut from: Option<(i64, Vec<u8>)> = after.map(|p| (p.token, p.key.clone()));
     let mut out = Vec::new();
-    let mut candidates = candidates.into_iter().peekable();
-    while let Some((token, key, clustering)) = candidates.next() {
-        let mut clusterings = vec![clustering];
-        while let Some((_, next_key, _)) = candidates.peek() {
-            if *next_key != key {
-                break;
+    loop {
+        let (hits, more_hits) = services.indexes.lookup_page(
+            table.storage_id,
+            &request.index,
+            request.operator,
+            &request.value,
+            from.as_ref().map(|(token, key)| (*token, key.as_slice())),
+            want.saturating_add(1).max(MIN_LOOKUP_ROWS),
+        )?;
+        let mut hits = hits.into_iter().peekable();
+        let mut last_partition = None;
+        while let Some((token, key, clustering)) = hits.next() {
+            // The hits of one partition are read together.
+            let mut clusterings = vec![clustering];
+            while let Some((_, next_key, _)) = hits.peek() {
+                if *next_key != key {
+                    break;
+                }
+                if let Some((_, _, c)) = hits.next() {
+                    clusterings.push(c);
+                }
             }
-            if let Some((_, _, c)) = candidates.next() {
-                clusterings.push(c);
+            let rows = read_entries(
+                services,
+                table,
+                key.clone(),
+                clusterings,
+                request.now_s,
+                request.with_cells,
+            )
+            .await?;
+            for row in rows {
+                let clustering = row_clustering(table, &row);
+                if !is_after(token, &key, &clustering)
+                    || !in_slices(&order, &request.slices, &clustering)
+                    || !row_passes(&request.filters, &row)?
+                {
+                    continue;
+                }
+                if out.len() >= want {
+                    return Ok((out, true));
+                }
+                out.push(((token, key.clone(), clustering), row));
             }
+            last_partition = Some((token, key));
         }
-        for row in
-            read_entries(services, table, key.clone(), clusterings, now_s, with_cells).await?
-        {
-            let clustering = row_clustering(table, &row);
-            if !is_after(token, &key, &clustering, false)
-                || !in_slices(&order, slices, &clustering)
-                || !row_passes(filters, &row)?
-            {
-                continue;
+        // Continue after the last partition read: the smallest key above it.
+        match last_partition {
+            Some((token, mut key)) if more_hits => {
+                key.push(0);
+                from = Some((token, key));
             }
-            if out.len() >= want {
-                return Ok((out, true));
-            }
-            out.push(((token, key.clone(), clustering), row));
-        }
-        if out.len() >= want && candidates.peek().is_some() {
-            return Ok((out, true));
+            _ => return Ok((out, false)),
         }
     }
-    Ok((out, false))
 }
 
 /// Whether a row's clustering falls in one of `slices` (all rows when there
@@ -227,9 +242,10 @@ impl SelectPlan {
         let Some(lookup) = filters.get(filter) else {
             return Err(CqlError::server("index filter out of range"));
         };
-        let value = index_value(lookup);
-        let operator = lookup.operator;
         let request = PageRequest {
+            index: index.to_owned(),
+            operator: lookup.operator,
+            value: index_value(lookup),
             after,
             slices: slices.to_vec(),
             want: want as usize,
@@ -241,17 +257,12 @@ impl SelectPlan {
         let mut pages = Vec::new();
         let mut more = false;
         for shard in 0..services.sharder.nr_shards() {
-            let (table, index, value) = (self.table.clone(), index.to_owned(), value.clone());
-            let request = request.clone();
+            let (table, request) = (self.table.clone(), request.clone());
             let (rows, shard_more) = services
                 .mesh
                 .call(shard, move |ctx| async move {
                     let services = ShardServices::from_context(ctx)?;
-                    let hits =
-                        services
-                            .indexes
-                            .lookup(table.storage_id, &index, operator, &value)?;
-                    shard_index_page(&services, &table, hits, &request).await
+                    shard_index_page(&services, &table, &request).await
                 })
                 .await
                 .map_err(|_| CqlError::Overloaded(format!("shard {shard} is shutting down")))??;
