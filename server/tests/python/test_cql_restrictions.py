@@ -8,6 +8,7 @@ import random
 import pytest
 from cassandra import InvalidRequest
 from cassandra.cluster import Cluster
+from cassandra.query import SimpleStatement
 
 from conftest import SibylNode
 
@@ -116,6 +117,11 @@ def test_tuple_slices_on_mixed_clustering_order_match_brute_force(session):
         assert rows(session, query) == expected, query
         reversed_query = query + " ORDER BY b ASC, c DESC, d ASC"
         assert rows(session, reversed_query) == expected[::-1], reversed_query
+        # The same through pages of 2 rows: a page may end inside any slice.
+        paged = [tuple(r) for r in session.execute(SimpleStatement(query, fetch_size=2))]
+        assert paged == expected, query
+        paged = [tuple(r) for r in session.execute(SimpleStatement(reversed_query, fetch_size=2))]
+        assert paged == expected[::-1], reversed_query
 
 
 def test_multi_column_rejections_use_cassandra_messages(session, abcd):
