@@ -22,6 +22,7 @@ use super::statements::{Plan, PreparedStatement, prepare};
 use super::trace::Trace;
 use super::{CqlError, CqlResult, ProcessorResponse, QueryProcessor, RequestContext};
 use crate::dht::murmur3_x64_128;
+use crate::schema::TableMetadata;
 use crate::service::ShardServices;
 
 /// Prepared statements kept per shard.
@@ -138,6 +139,10 @@ impl CqlProcessor {
         result
     }
 
+    /// Runs a bound statement. The rare, large branches (batches, schema
+    /// changes, TRUNCATE) are boxed: an async fn's future is as large as its
+    /// largest branch, and the request path moves these futures by value
+    /// (a memcpy of the whole size at every level, per request).
     async fn run_bound(
         &self,
         statement: &PreparedStatement,
@@ -169,47 +174,48 @@ impl CqlProcessor {
                 .map(|result| result.unwrap_or(ResultBody::Void)),
             Plan::Batch(plan) => {
                 let mut warnings = Vec::new();
-                let result = plan
-                    .execute(&self.services, bound, params.timestamp, &mut warnings)
-                    .await;
+                let result =
+                    Box::pin(plan.execute(&self.services, bound, params.timestamp, &mut warnings))
+                        .await;
                 bound.warnings.borrow_mut().extend(warnings);
                 result
             }
-            Plan::Schema(plan) => plan.execute(&self.services).await,
+            Plan::Schema(plan) => Box::pin(plan.execute(&self.services)).await,
             Plan::Use(keyspace) => Ok(ResultBody::SetKeyspace(keyspace.clone())),
             Plan::Describe(plan) => {
                 plan.execute(&self.services.schema(), &self.services.node, params)
             }
-            Plan::Truncate(table) => {
-                if self
-                    .services
-                    .schema()
-                    .keyspace(&table.keyspace)
-                    .is_some_and(|k| k.replication.is_local() || k.is_virtual)
-                {
-                    return Err(CqlError::Unauthorized(format!(
-                        "{} keyspace is not user-modifiable.",
-                        table.keyspace
-                    )));
-                }
-                let id = table.storage_id;
-                for shard in 0..self.services.sharder.nr_shards() {
-                    self.services
-                        .mesh
-                        .call(shard, move |ctx| async move {
-                            ShardServices::from_context(ctx)?
-                                .data
-                                .truncate_table(id)
-                                .await
-                        })
-                        .await
-                        .map_err(|_| {
-                            CqlError::Truncate(format!("shard {shard} is shutting down"))
-                        })??;
-                }
-                Ok(ResultBody::Void)
-            }
+            Plan::Truncate(table) => Box::pin(self.truncate(table)).await,
         }
+    }
+
+    /// TRUNCATE on every shard (Unauthorized for system keyspaces).
+    async fn truncate(&self, table: &TableMetadata) -> CqlResult<ResultBody> {
+        if self
+            .services
+            .schema()
+            .keyspace(&table.keyspace)
+            .is_some_and(|k| k.replication.is_local() || k.is_virtual)
+        {
+            return Err(CqlError::Unauthorized(format!(
+                "{} keyspace is not user-modifiable.",
+                table.keyspace
+            )));
+        }
+        let id = table.storage_id;
+        for shard in 0..self.services.sharder.nr_shards() {
+            self.services
+                .mesh
+                .call(shard, move |ctx| async move {
+                    ShardServices::from_context(ctx)?
+                        .data
+                        .truncate_table(id)
+                        .await
+                })
+                .await
+                .map_err(|_| CqlError::Truncate(format!("shard {shard} is shutting down")))??;
+        }
+        Ok(ResultBody::Void)
     }
 
     fn begin_trace(&self, ctx: &RequestContext<'_>) -> Option<Trace> {
@@ -229,10 +235,22 @@ impl CqlProcessor {
         ctx: &RequestContext<'_>,
         request: &str,
         parameters: impl FnOnce() -> Vec<(String, String)>,
+        response: ProcessorResponse,
+    ) -> ProcessorResponse {
+        // Parameters are built only for traced requests, and the trace's
+        // writes live in a boxed future so untraced requests stay small.
+        let Some(trace) = trace else { return response };
+        Box::pin(self.record_trace(trace, ctx, request, parameters(), response)).await
+    }
+
+    async fn record_trace(
+        &self,
+        trace: Trace,
+        ctx: &RequestContext<'_>,
+        request: &str,
+        parameters: Vec<(String, String)>,
         mut response: ProcessorResponse,
     ) -> ProcessorResponse {
-        // Parameters are built only for traced requests (not per request).
-        let Some(trace) = trace else { return response };
         let session_id = trace.session_id;
         match trace
             .finish(
@@ -240,7 +258,7 @@ impl CqlProcessor {
                 &self.timeuuids,
                 ctx.client.peer.ip(),
                 request,
-                parameters(),
+                parameters,
             )
             .await
         {

@@ -145,7 +145,8 @@ impl ShardServices {
     /// indexes to feed, its rows move into the memtable instead of being copied.
     pub async fn write_owned(&self, mutation: sibyl_storage::mutation::Mutation) -> CqlResult<()> {
         if self.indexes.covers_table(mutation.table_id) {
-            return self.write(&mutation).await;
+            // Boxed to keep the common path's future small.
+            return Box::pin(self.write(&mutation)).await;
         }
         self.data.apply_owned(mutation).await
     }

@@ -41,32 +41,31 @@ pub async fn apply(
             table.keyspace, table.name
         )));
     }
+    // The system-table and cross-shard paths are boxed: an async fn's future
+    // is as large as its largest branch, and the common local write's
+    // future is moved by value at every level of the request path.
     if is_local_table(services, table) {
-        return services
-            .mesh
-            .call(0, move |ctx| async move {
-                let shard = ShardServices::from_context(ctx)?;
-                match &shard.system {
-                    Some(system) => system.apply(&mutation).await,
-                    None => Err(CqlError::server("system tables live on shard 0")),
-                }
-            })
-            .await
-            .map_err(|_| unavailable(0))?;
+        return Box::pin(services.mesh.call(0, move |ctx| async move {
+            let shard = ShardServices::from_context(ctx)?;
+            match &shard.system {
+                Some(system) => system.apply(&mutation).await,
+                None => Err(CqlError::server("system tables live on shard 0")),
+            }
+        }))
+        .await
+        .map_err(|_| unavailable(0))?;
     }
     let owner = services.sharder.shard_of(Token(mutation.update.token));
     if owner == services.shard {
         return services.write_owned(mutation).await;
     }
-    services
-        .mesh
-        .call(owner, move |ctx| async move {
-            ShardServices::from_context(ctx)?
-                .write_owned(mutation)
-                .await
-        })
-        .await
-        .map_err(|_| unavailable(owner))?
+    Box::pin(services.mesh.call(owner, move |ctx| async move {
+        ShardServices::from_context(ctx)?
+            .write_owned(mutation)
+            .await
+    }))
+    .await
+    .map_err(|_| unavailable(owner))?
 }
 
 async fn read_on(
@@ -78,21 +77,21 @@ async fn read_on(
     if shard == services.shard && !local_table {
         return services.data.read(&command).await;
     }
-    services
-        .mesh
-        .call(shard, move |ctx| async move {
-            let services = ShardServices::from_context(ctx)?;
-            if local_table {
-                match &services.system {
-                    Some(system) => system.read(&command).await,
-                    None => Err(CqlError::server("system tables live on shard 0")),
-                }
-            } else {
-                services.data.read(&command).await
+    // Boxed: a shard-aware client rarely needs it, and an unboxed mesh call
+    // would make every local read's future (moved by value) larger.
+    Box::pin(services.mesh.call(shard, move |ctx| async move {
+        let services = ShardServices::from_context(ctx)?;
+        if local_table {
+            match &services.system {
+                Some(system) => system.read(&command).await,
+                None => Err(CqlError::server("system tables live on shard 0")),
             }
-        })
-        .await
-        .map_err(|_| unavailable(shard))?
+        } else {
+            services.data.read(&command).await
+        }
+    }))
+    .await
+    .map_err(|_| unavailable(shard))?
 }
 
 /// Executes `command` where the data lives and merges shard answers.
@@ -103,7 +102,7 @@ pub async fn read(
 ) -> CqlResult<ReadResult> {
     let local_table = is_local_table(services, table);
     if local_table {
-        return read_on(services, 0, true, command).await;
+        return Box::pin(read_on(services, 0, true, command)).await;
     }
     match &command.selection {
         PartitionSelection::Single { token, .. } => {
@@ -116,7 +115,7 @@ pub async fn read(
             // Shards are asked one after another to bound memory; each
             // answer is at most `row_limit` rows.
             for shard in 0..nr_shards {
-                answers.push(read_on(services, shard, false, command.clone()).await?);
+                answers.push(Box::pin(read_on(services, shard, false, command.clone())).await?);
             }
             Ok(merge_ranges(answers, command.row_limit))
         }

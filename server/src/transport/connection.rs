@@ -551,11 +551,15 @@ impl<P: QueryProcessor> Connection<P> {
             client: &self.client,
         };
         let processor = &self.transport.processor;
+        // QUERY, PREPARE and BATCH are boxed: this future is allocated and
+        // moved per request and is as large as its largest branch, and
+        // EXECUTE (the hot one) needs less. (A QUERY parses its text, which
+        // costs far more than the extra allocation.)
         Ok(match &request {
-            Request::Query(query) => processor.query(&ctx, query).await,
-            Request::Prepare(prepare) => processor.prepare(&ctx, prepare).await,
+            Request::Query(query) => Box::pin(processor.query(&ctx, query)).await,
+            Request::Prepare(prepare) => Box::pin(processor.prepare(&ctx, prepare)).await,
             Request::Execute(execute) => processor.execute(&ctx, execute).await,
-            Request::Batch(batch) => processor.batch(&ctx, batch).await,
+            Request::Batch(batch) => Box::pin(processor.batch(&ctx, batch)).await,
             other => {
                 return Err(format!(
                     "Unexpected message {}",

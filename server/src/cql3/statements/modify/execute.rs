@@ -23,11 +23,16 @@ impl ModifyPlan {
         services: &Rc<ShardServices>,
         bound: &Bound<'_>,
     ) -> CqlResult<Option<ResultBody>> {
+        // LWT and counters are boxed: an async fn's future is as large as
+        // its largest branch, and the plain write's future is moved by value
+        // at every level of the request path.
         if self.condition.is_some() {
-            return self.execute_conditional(services, bound).await.map(Some);
+            return Box::pin(self.execute_conditional(services, bound))
+                .await
+                .map(Some);
         }
         if self.table.is_counter() && matches!(self.action, Action::Update(_)) {
-            self.execute_counters(services, bound).await?;
+            Box::pin(self.execute_counters(services, bound)).await?;
             return Ok(None);
         }
         let writes = self.writes(bound, services.shard as u16, None)?;
@@ -52,8 +57,15 @@ impl ModifyPlan {
             proxy::apply(services, &self.table, mutation).await?;
         }
         for (key, token, list_update) in writes.list_updates {
-            lwt::apply_list_ops(services, self.table.clone(), key, token, list_update, now_s)
-                .await?;
+            Box::pin(lwt::apply_list_ops(
+                services,
+                self.table.clone(),
+                key,
+                token,
+                list_update,
+                now_s,
+            ))
+            .await?;
         }
         Ok(())
     }
