@@ -142,6 +142,10 @@ sleep 3
 fact idle_rss_after_kb "$(rss_kb "$SIBYL")"
 fact workdir_bytes "$(du -sb "$WORKDIR" | awk '{print $1}')"
 stop_server "$SIBYL"
+# Each shard logs its cross-shard call counts when it stops: with a
+# shard-aware client, requests forwarded between shards should be rare.
+fact cross_shard_calls "$(grep -o 'calls_received=[0-9]*' "$OUT/sibyl.log" | cut -d= -f2 | awk '{s += $1} END {print s + 0}')"
+fact cross_shard_logs "$(grep -c 'cross-shard calls' "$OUT/sibyl.log" || true)"
 
 # Boot with the data just written (restart on the same workdir).
 boot_start=$(now_ns)

@@ -104,6 +104,13 @@ def main(out_dir):
             row(f"{op}s at 50% of max: p99 < 1 ms, p99.9 < 2 ms",
                 f"p99 {l['p99_ms']:.3f} ms, p99.9 {l['p999_ms']:.3f} ms",
                 l["p99_ms"] < 1 and l["p999_ms"] < 2)
+    if int(facts.get("cross_shard_logs", "0") or 0) > 1:
+        ops = sum(r["ops"] for (t, _), r in runs.items() if t == "sibyl")
+        calls = int(facts.get("cross_shard_calls", "0"))
+        share = calls / ops if ops else 0.0
+        p(f"| cross-shard forwarding with a shard-aware client | {calls:,} forwarded calls "
+          f"for {ops:,} requests = {share * 100:.2f}% (all shards' mesh counters, incl. "
+          f"schema setup) | info |")
     if "boot_wall_ms" in facts:
         ms = int(facts["boot_wall_ms"])
         row("boot to accepting CQL < 1 s (empty workdir)",
