@@ -9,7 +9,7 @@ use scylla::client::session_builder::SessionBuilder;
 
 use crate::node::SibylProcess;
 
-async fn connect(node: &SibylProcess) -> Session {
+pub(crate) async fn connect(node: &SibylProcess) -> Session {
     tokio::time::timeout(
         Duration::from_secs(30),
         SessionBuilder::new()

@@ -4,30 +4,34 @@
 //! entries() index.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use futures_lite::StreamExt;
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::statement::Statement;
 
 use crate::node::SibylProcess;
-
-async fn connect(node: &SibylProcess) -> Session {
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        SessionBuilder::new()
-            .known_node_addr(node.native)
-            .connection_timeout(Duration::from_secs(5))
-            .build(),
-    )
-    .await
-    .expect("the Rust driver hung instead of connecting")
-    .expect("the Rust driver connects")
-}
+use crate::real_drivers::connect;
 
 async fn ddl(session: &Session, statement: &str) {
     session.query_unpaged(statement, ()).await.expect(statement);
+}
+
+/// Runs a prepared clustering query unpaged and decodes its (c1, c2) rows.
+async fn pairs(
+    session: &Session,
+    statement: &scylla::statement::prepared::PreparedStatement,
+    values: impl scylla::serialize::row::SerializeRow,
+) -> Vec<(i32, i32)> {
+    session
+        .execute_unpaged(statement, values)
+        .await
+        .expect("execute")
+        .into_rows_result()
+        .expect("rows")
+        .rows::<(i32, i32)>()
+        .expect("typed")
+        .collect::<Result<_, _>>()
+        .expect("decode")
 }
 
 #[test]
@@ -106,31 +110,13 @@ fn index_queries_page_across_shards_with_the_rust_driver() {
             .prepare("SELECT c1, c2 FROM ks.events WHERE k = ? AND (c1, c2) IN ?")
             .await
             .expect("prepare tuple IN");
-        let rows: Vec<(i32, i32)> = session
-            .execute_unpaged(&tuple_in, (7i64, vec![(1i32, 0i32), (0, 1)]))
-            .await
-            .expect("tuple IN")
-            .into_rows_result()
-            .expect("rows")
-            .rows::<(i32, i32)>()
-            .expect("typed")
-            .collect::<Result<_, _>>()
-            .expect("decode");
+        let rows = pairs(&session, &tuple_in, (7i64, vec![(1i32, 0i32), (0, 1)])).await;
         assert_eq!(rows, vec![(0, 1), (1, 0)]);
         let tuple_slice = session
             .prepare("SELECT c1, c2 FROM ks.events WHERE k = ? AND (c1, c2) > ?")
             .await
             .expect("prepare tuple slice");
-        let rows: Vec<(i32, i32)> = session
-            .execute_unpaged(&tuple_slice, (7i64, (0i32, 0i32)))
-            .await
-            .expect("tuple slice")
-            .into_rows_result()
-            .expect("rows")
-            .rows::<(i32, i32)>()
-            .expect("typed")
-            .collect::<Result<_, _>>()
-            .expect("decode");
+        let rows = pairs(&session, &tuple_slice, (7i64, (0i32, 0i32))).await;
         assert_eq!(rows, vec![(0, 1), (1, 0), (1, 1)]);
     });
 }

@@ -26,28 +26,13 @@ impl SelectPlan {
         paging_state: Option<&[u8]>,
     ) -> CqlResult<ResultBody> {
         let now_s = bound.now_ms.div_euclid(1000);
-        let limit = match &self.limit {
-            Some(term) => match bound.eval_int(term, "[limit]")? {
-                Some(n) if n <= 0 => {
-                    return Err(CqlError::invalid(format!(
-                        "LIMIT must be strictly positive, got {n}"
-                    )));
-                }
-                other => other.map(|n| n as u32),
-            },
-            None => None,
-        };
-        let per_partition_limit = match &self.per_partition_limit {
-            Some(term) => match bound.eval_int(term, "[per_partition_limit]")? {
-                Some(n) if n <= 0 => {
-                    return Err(CqlError::invalid(format!(
-                        "PER PARTITION LIMIT must be strictly positive, got {n}"
-                    )));
-                }
-                other => other.map(|n| n as u32),
-            },
-            None => None,
-        };
+        let limit = positive(bound, self.limit.as_ref(), "[limit]", "LIMIT")?;
+        let per_partition_limit = positive(
+            bound,
+            self.per_partition_limit.as_ref(),
+            "[per_partition_limit]",
+            "PER PARTITION LIMIT",
+        )?;
         let counting = self.selection.aggregate;
         if counting && !matches!(self.partition, PartitionRestriction::Keys(_)) {
             bound
@@ -319,5 +304,23 @@ impl SelectPlan {
             rows_count: output_rows.len(),
             content,
         }))
+    }
+}
+
+/// A LIMIT-like setting: absent, or strictly positive.
+fn positive(
+    bound: &Bound<'_>,
+    term: Option<&crate::cql3::ast::Term>,
+    receiver: &str,
+    what: &str,
+) -> CqlResult<Option<u32>> {
+    let Some(term) = term else {
+        return Ok(None);
+    };
+    match bound.eval_int(term, receiver)? {
+        Some(n) if n <= 0 => Err(CqlError::invalid(format!(
+            "{what} must be strictly positive, got {n}"
+        ))),
+        other => Ok(other.map(|n| n as u32)),
     }
 }

@@ -49,18 +49,7 @@ pub struct SelectPlan {
     pub pk_indexes: Vec<u16>,
 }
 
-fn column_index(table: &TableMetadata, name: &str) -> CqlResult<usize> {
-    table
-        .columns
-        .iter()
-        .position(|c| c.name == name)
-        .ok_or_else(|| {
-            CqlError::invalid(format!(
-                "Undefined column name {name} in table {}.{}",
-                table.keyspace, table.name
-            ))
-        })
-}
+use super::selection::column as column_index;
 
 fn marker_index(term: &Term) -> Option<usize> {
     match term {
