@@ -17,7 +17,9 @@ use super::table::Table;
 use crate::error::Result;
 use crate::mutation::{ClusteringSlice, Partition};
 use crate::query::filter::{Limits, filter_partition};
-use crate::query::{PartitionSelection, ReadCommand, ReadResult, TokenRange};
+use crate::query::{
+    PagingPosition, PartitionSelection, ReadCommand, ReadResult, ResultPartition, TokenRange,
+};
 
 /// Merges every source's version of one partition. SSTables whose rows and
 /// range tombstones all lie outside `slices` (statistics' clustering bounds)
@@ -135,10 +137,17 @@ pub async fn execute(table: &Table, cmd: &ReadCommand) -> Result<ReadResult> {
         if limits.rows_left == 0 {
             break;
         }
-        let Some(partition) = merged_partition(table, token, &key, &cmd.slices).await? else {
-            continue;
+        let (part, stopped) = match filter_in_memtable(table, token, &key, cmd, &mut limits, resume)
+        {
+            Some(done) => done,
+            None => {
+                let Some(partition) = merged_partition(table, token, &key, &cmd.slices).await?
+                else {
+                    continue;
+                };
+                filter_partition(&partition, cmd, &mut limits, resume)
+            }
         };
-        let (part, stopped) = filter_partition(&partition, cmd, &mut limits, resume);
         if let Some(p) = part {
             result.partitions.push(p);
         }
@@ -148,4 +157,44 @@ pub async fn execute(table: &Table, cmd: &ReadCommand) -> Result<ReadResult> {
         }
     }
     Ok(result)
+}
+
+/// The common read of hot data: a partition that lives in one memtable and
+/// in no SSTable (each one's token range or bloom filter rules it out) is
+/// filtered where it lies, without the merged copy. `None` when the general
+/// path is needed (several sources, or an SSTable that may hold the key).
+fn filter_in_memtable(
+    table: &Table,
+    token: i64,
+    key: &[u8],
+    cmd: &ReadCommand,
+    limits: &mut Limits,
+    resume: Option<&PagingPosition>,
+) -> Option<(Option<ResultPartition>, Option<PagingPosition>)> {
+    let may_be_on_disk = table.sstables.borrow().iter().any(|sst| {
+        token >= sst.stats.min_token && token <= sst.stats.max_token && sst.may_contain(key)
+    });
+    if may_be_on_disk {
+        return None;
+    }
+    let flushing = table.flushing.borrow();
+    let mut in_flushing = flushing
+        .iter()
+        .filter(|m| m.borrow().get(token, key).is_some());
+    let flushing_holder = in_flushing.next();
+    if in_flushing.next().is_some() {
+        return None;
+    }
+    let current = table.memtable.borrow();
+    let current = current.borrow();
+    match (flushing_holder, current.get(token, key)) {
+        (None, Some(p)) => Some(filter_partition(p, cmd, limits, resume)),
+        (None, None) => Some((None, None)),
+        (Some(m), None) => {
+            let m = m.borrow();
+            let p = m.get(token, key)?;
+            Some(filter_partition(p, cmd, limits, resume))
+        }
+        (Some(_), Some(_)) => None,
+    }
 }
