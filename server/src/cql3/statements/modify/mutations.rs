@@ -34,6 +34,11 @@ impl ModifyPlan {
     }
 
     pub(super) fn product(lists: Vec<Vec<Vec<u8>>>) -> Vec<Vec<Vec<u8>>> {
+        if lists.iter().all(|list| list.len() == 1) {
+            // The usual statement names one value per column: one
+            // combination, built by moving the values (no clones).
+            return vec![lists.into_iter().flatten().collect()];
+        }
         let mut out: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
         for list in lists {
             out = out
@@ -154,19 +159,21 @@ impl ModifyPlan {
                 self.apply_action(&mut writer, bound, clustering, &mut list_ops)?;
             }
             let token = writer.token();
-            let key_bytes = crate::dht::serialize_partition_key(&refs);
-            writes
-                .list_updates
-                .extend(list_ops.into_iter().map(|(clustering, column, op)| {
-                    let update = lwt::ListUpdate {
-                        clustering,
-                        column,
-                        ops: vec![op],
-                        timestamp_us,
-                        ttl_s,
-                    };
-                    (key_bytes.clone(), token, update)
-                }));
+            if !list_ops.is_empty() {
+                let key_bytes = crate::dht::serialize_partition_key(&refs);
+                writes
+                    .list_updates
+                    .extend(list_ops.into_iter().map(|(clustering, column, op)| {
+                        let update = lwt::ListUpdate {
+                            clustering,
+                            column,
+                            ops: vec![op],
+                            timestamp_us,
+                            ttl_s,
+                        };
+                        (key_bytes.clone(), token, update)
+                    }));
+            }
             if !writer.is_empty() {
                 writes.mutations.push(writer.into_mutation());
             }
@@ -289,4 +296,27 @@ fn validate_clustering(clustering: &[Vec<u8>]) -> CqlResult<()> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ModifyPlan;
+
+    fn v(bytes: &[u8]) -> Vec<u8> {
+        bytes.to_vec()
+    }
+
+    #[test]
+    fn product_of_single_values_and_of_in_lists() {
+        assert_eq!(ModifyPlan::product(vec![]), vec![Vec::<Vec<u8>>::new()]);
+        assert_eq!(
+            ModifyPlan::product(vec![vec![v(b"a")], vec![v(b"b")]]),
+            vec![vec![v(b"a"), v(b"b")]]
+        );
+        assert_eq!(
+            ModifyPlan::product(vec![vec![v(b"a"), v(b"b")], vec![v(b"c")]]),
+            vec![vec![v(b"a"), v(b"c")], vec![v(b"b"), v(b"c")]]
+        );
+        assert!(ModifyPlan::product(vec![vec![v(b"a")], vec![]]).is_empty());
+    }
 }
