@@ -73,3 +73,24 @@ def test_writetime_and_ttl_of_collection_elements(session):
     assert [t.cql_parameterized_type() for t in result.column_types] == ["list<bigint>", "bigint", "list<int>", "int"]
     invalid(session, "Element selection is only allowed on sets and maps, but l is a list", "SELECT writetime(l[0]) FROM times")
     invalid(session, "Cannot use selection function ttl on PRIMARY KEY part k", "SELECT ttl(k) FROM times")
+
+
+def test_fields_and_writetime_of_user_type_fields(session):
+    session.execute("CREATE TYPE ut (f1 int, f2 int)")
+    session.execute("CREATE TYPE nt (f1 frozen<ut>, f2 frozen<ut>)")
+    session.execute("CREATE TABLE udts (k int PRIMARY KEY, t ut, ft frozen<ut>, n nt)")
+    session.execute("INSERT INTO udts (k, t, ft, n) VALUES (1, {f1: 1}, {f1: 1}, {f1: {f1: 1}}) USING TIMESTAMP 1")
+    session.execute("UPDATE udts USING TIMESTAMP 2 AND TTL 20000 SET t.f2 = 2, n.f2 = {f2: 2} WHERE k = 1")
+
+    def one(selector):
+        return session.execute(f"SELECT {selector} FROM udts WHERE k = 1").one()[0]
+
+    assert (one("t.f1"), one("t.f2"), one("ft.f2"), one("n.f2.f2"), one("n.f1.f2")) == (1, 2, None, 2, None)
+    # A non-frozen user type has a time per field, null for an unset one.
+    assert (one("writetime(t)"), one("writetime(t.f1)"), one("writetime(t.f2)"), one("maxwritetime(t)")) == ([1, 2], 1, 2, 2)
+    ttls = one("ttl(t)")
+    assert ttls[0] is None and 19000 < ttls[1] <= 20000
+    # Frozen: the whole cell's time when the field is set.
+    assert (one("writetime(ft)"), one("writetime(ft.f1)"), one("writetime(ft.f2)")) == (1, 1, None)
+    # Nested frozen fields inside a non-frozen type: the outer field's time.
+    assert (one("writetime(n.f1.f1)"), one("writetime(n.f1.f2)"), one("writetime(n.f2.f2)")) == (1, None, 2)

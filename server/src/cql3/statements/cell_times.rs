@@ -1,11 +1,14 @@
-//! `writetime()`, `maxwritetime()` and `ttl()` on collections and their
-//! elements, as Cassandra 5.0 answers them:
+//! `writetime()`, `maxwritetime()` and `ttl()` on collections, user types
+//! and their parts, as Cassandra 5.0 answers them:
 //! - a non-frozen collection has a time per element: `writetime(s)` and
 //!   `writetime(s[a..b])` are lists (one entry per selected element, null
 //!   when none is selected), `writetime(s[e])` is the element's own time,
 //!   `maxwritetime(..)` the latest;
-//! - a frozen collection is one cell: an element or slice answers the whole
-//!   cell's time when it selects something, null otherwise.
+//! - a non-frozen user type has a time per field: `writetime(u)` is a list
+//!   with one entry per field (null for an unset one), `writetime(u.f)` the
+//!   field's, `writetime(u.f.g)` the field's when `g` is set;
+//! - a frozen value is one cell: an element, slice or field answers the
+//!   whole cell's time when it selects something, null otherwise.
 //!
 //! Per-element times come from [`CqlRow::cells`], which the SELECT fills
 //! only when a selector needs them.
@@ -28,11 +31,12 @@ use crate::schema::TableMetadata;
 pub struct CellTimes {
     pub column: usize,
     pub kind: WriteTimeKind,
-    /// The element or slice selected, if any.
-    pub part: Option<Subscript>,
-    /// Whether the answer is a list with one entry per element.
+    /// The chain of elements, slices and fields selected from the column,
+    /// each with the type it applies to.
+    pub parts: Vec<(Subscript, ColumnType)>,
+    /// Whether the answer is a list with one entry per element or field.
     pub per_element: bool,
-    /// Whether the column is a non-frozen collection.
+    /// Whether the column is a non-frozen collection or user type.
     pub multi_cell: bool,
     pub column_type: ColumnType,
 }
@@ -63,9 +67,23 @@ fn list_of(values: impl ExactSizeIterator<Item = Option<Vec<u8>>>) -> Vec<u8> {
     out
 }
 
-/// `writetime(..)`, `maxwritetime(..)`, `ttl(..)` of a column, or (Cassandra
-/// 5.0) of a collection's elements: a non-frozen collection answers one
-/// value per element, a list for `writetime(s)` and `s[a..b]`.
+/// Splits `c[k].f[a..b]` into the column and its parts, innermost first.
+fn chain(selector: &Selector) -> Option<(&str, Vec<&Selector>)> {
+    match selector {
+        Selector::Column(name) => Some((name, Vec::new())),
+        Selector::Element { selector: base, .. }
+        | Selector::Slice { selector: base, .. }
+        | Selector::Field { selector: base, .. } => {
+            let (name, mut parts) = chain(base)?;
+            parts.push(selector);
+            Some((name, parts))
+        }
+        _ => None,
+    }
+}
+
+/// `writetime(..)`, `maxwritetime(..)`, `ttl(..)` of a column or of a part
+/// of it (see the module documentation for the answers).
 pub fn compile(
     table: &TableMetadata,
     kind: WriteTimeKind,
@@ -77,17 +95,10 @@ pub fn compile(
         WriteTimeKind::WriteTime => "writetime",
         WriteTimeKind::MaxWriteTime => "maxwritetime",
     };
-    let only_columns =
-        || CqlError::invalid("writetime() and ttl() only apply to columns and their elements");
-    let column_name = match selector {
-        Selector::Column(name) => name,
-        Selector::Element { selector, .. } | Selector::Slice { selector, .. } => {
-            match selector.as_ref() {
-                Selector::Column(name) => name,
-                _ => return Err(only_columns()),
-            }
-        }
-        _ => return Err(only_columns()),
+    let Some((column_name, selected)) = chain(selector) else {
+        return Err(CqlError::invalid(
+            "writetime() and ttl() only apply to columns and their elements or fields",
+        ));
     };
     let i = selection::column(table, column_name)?;
     let meta = &table.columns[i];
@@ -96,156 +107,198 @@ pub fn compile(
             "Cannot use selection function {function} on PRIMARY KEY part {column_name}"
         )));
     }
+    let mut parts = Vec::with_capacity(selected.len());
+    let mut ty = meta.column_type.clone();
+    let mut name = column_name.to_owned();
+    for part in selected {
+        let (subscript, next) = match part {
+            Selector::Element { key, .. } => {
+                let key_type = subscript::key_type(&ty, &name, false)?;
+                selection::set_key_marker(table, binds, key, &name, &ty, key_type);
+                (
+                    Subscript::Element(key.clone()),
+                    subscript::element_type(&ty),
+                )
+            }
+            Selector::Slice { from, to, .. } => {
+                let key_type = subscript::key_type(&ty, &name, true)?;
+                for bound in [from, to].into_iter().flatten() {
+                    selection::set_key_marker(table, binds, bound, &name, &ty, key_type.clone());
+                }
+                let slice = Subscript::Slice {
+                    from: from.clone(),
+                    to: to.clone(),
+                    multi_cell: true,
+                };
+                (slice, ty.clone())
+            }
+            Selector::Field { field, .. } => {
+                let (index, field_type) = subscript::field(&ty, &name, field)?;
+                (Subscript::Field(index), field_type)
+            }
+            _ => return Err(CqlError::server("not a part selector")),
+        };
+        name = part.to_string();
+        parts.push((subscript, std::mem::replace(&mut ty, next)));
+    }
     let scalar = match kind {
         WriteTimeKind::Ttl => ColumnType::Int,
         _ => ColumnType::Bigint,
     };
-    let name = format!("{function}({selector})");
-    let collection = matches!(
-        meta.column_type,
-        ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..)
-    );
-    let part = match selector {
-        Selector::Element { key, .. } => {
-            let key_type = subscript::key_type(&meta.column_type, column_name, false)?;
-            selection::set_key_marker(table, binds, key, column_name, &meta.column_type, key_type);
-            Some(Subscript::Element(key.clone()))
-        }
-        Selector::Slice { from, to, .. } => {
-            let key_type = subscript::key_type(&meta.column_type, column_name, true)?;
-            for bound in [from, to].into_iter().flatten() {
-                selection::set_key_marker(
-                    table,
-                    binds,
-                    bound,
-                    column_name,
-                    &meta.column_type,
-                    key_type.clone(),
-                );
-            }
-            Some(Subscript::Slice {
-                from: from.clone(),
-                to: to.clone(),
-                multi_cell: meta.multi_cell,
-            })
-        }
-        _ => None,
-    };
-    if !(collection && meta.multi_cell) && part.is_none() {
+    let display = format!("{function}({selector})");
+    let multi_cell = meta.multi_cell
+        && matches!(
+            meta.column_type,
+            ColumnType::List(_) | ColumnType::Set(_) | ColumnType::Map(..) | ColumnType::Udt { .. }
+        );
+    if !multi_cell && parts.is_empty() {
         return Ok(match kind {
-            WriteTimeKind::Ttl => (name, scalar, Expr::Ttl(i)),
-            _ => (name, scalar, Expr::WriteTime(i)),
+            WriteTimeKind::Ttl => (display, scalar, Expr::Ttl(i)),
+            _ => (display, scalar, Expr::WriteTime(i)),
         });
     }
-    let per_element = collection
-        && meta.multi_cell
+    let per_element = multi_cell
         && kind != WriteTimeKind::MaxWriteTime
-        && !matches!(part, Some(Subscript::Element(_)));
+        && match parts.first() {
+            None => true,
+            Some((Subscript::Slice { .. }, _)) => {
+                !matches!(meta.column_type, ColumnType::Udt { .. })
+            }
+            Some(_) => false,
+        };
     let ty = if per_element {
         ColumnType::List(Box::new(scalar))
     } else {
         scalar
     };
     Ok((
-        name,
+        display,
         ty,
         Expr::CellTimes(Box::new(CellTimes {
             column: i,
             kind,
-            part,
+            parts,
             per_element,
-            multi_cell: collection && meta.multi_cell,
+            multi_cell,
             column_type: meta.column_type.clone(),
         })),
     ))
 }
 
-pub fn eval(times: &CellTimes, row: &CqlRow, bound: &Bound<'_>) -> CqlResult<Option<Vec<u8>>> {
-    let key = |term: &Term| -> CqlResult<Vec<u8>> {
-        bound.eval_required(term, &key_type(&times.column_type), &term.to_string())
-    };
-    let whole = || match times.kind {
-        WriteTimeKind::Ttl => row
-            .ttls
-            .get(times.column)
-            .copied()
-            .flatten()
-            .map(|t| t.to_be_bytes().to_vec()),
-        _ => row
-            .writetimes
-            .get(times.column)
-            .copied()
-            .flatten()
-            .map(|t| t.to_be_bytes().to_vec()),
-    };
-    if !times.multi_cell {
-        // One cell: its time, when the element or slice selects something.
-        let Some(value) = row.values.get(times.column).cloned().flatten() else {
-            return Ok(None);
-        };
-        let selected = match &times.part {
-            None | Some(Subscript::Field(_)) => true,
-            Some(Subscript::Element(term)) => {
-                subscript::element(&times.column_type, &value, &key(term)?)?.is_some()
-            }
-            Some(Subscript::Slice { from, to, .. }) => {
+/// The value `parts` select from `value`, if any (an empty slice is none).
+fn select(
+    mut value: Vec<u8>,
+    parts: &[(Subscript, ColumnType)],
+    bound: &Bound<'_>,
+) -> CqlResult<Option<Vec<u8>>> {
+    for (part, ty) in parts {
+        let key = |term: &Term| bound.eval_required(term, &key_type(ty), &term.to_string());
+        let next = match part {
+            Subscript::Element(term) => subscript::element(ty, &value, &key(term)?)?,
+            Subscript::Slice { from, to, .. } => {
                 let from = from.as_ref().map(key).transpose()?;
                 let to = to.as_ref().map(key).transpose()?;
-                subscript::slice(
-                    &times.column_type,
-                    &value,
-                    from.as_deref(),
-                    to.as_deref(),
-                    true,
-                )?
-                .is_some()
+                subscript::slice(ty, &value, from.as_deref(), to.as_deref(), true)?
             }
+            Subscript::Field(index) => subscript::field_value(&value, *index)?,
         };
-        return Ok(if selected { whole() } else { None });
+        match next {
+            Some(next) => value = next,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(value))
+}
+
+pub fn eval(times: &CellTimes, row: &CqlRow, bound: &Bound<'_>) -> CqlResult<Option<Vec<u8>>> {
+    let Some(value) = row.values.get(times.column).cloned().flatten() else {
+        return Ok(None);
+    };
+    if !times.multi_cell {
+        // One cell: its time, when the parts select something.
+        if select(value, &times.parts, bound)?.is_none() {
+            return Ok(None);
+        }
+        let time = match times.kind {
+            WriteTimeKind::Ttl => row
+                .ttls
+                .get(times.column)
+                .copied()
+                .flatten()
+                .map(|t| t.to_be_bytes().to_vec()),
+            _ => row
+                .writetimes
+                .get(times.column)
+                .copied()
+                .flatten()
+                .map(|t| t.to_be_bytes().to_vec()),
+        };
+        return Ok(time);
     }
     let Some(cells) = row.cells.get(times.column) else {
         return Err(CqlError::server("element times were not read"));
     };
     let cells: &[ElementCell] = cells.as_deref().unwrap_or_default();
-    let ty = key_type(&times.column_type);
-    let selected: Vec<&ElementCell> = match &times.part {
-        None | Some(Subscript::Field(_)) => cells.iter().collect(),
-        Some(Subscript::Element(term)) => {
-            let wanted = key(term)?;
-            cells
-                .iter()
-                .filter(|c| compare_values(&ty, &c.path, &wanted) == Ordering::Equal)
-                .collect()
+    let time = |cell: &ElementCell| match times.kind {
+        WriteTimeKind::Ttl => cell.ttl_s.map(|t| t.to_be_bytes().to_vec()),
+        _ => Some(cell.timestamp_us.to_be_bytes().to_vec()),
+    };
+    // The cells the first part selects; later parts only have to select
+    // something inside them.
+    let selected: Vec<Option<&ElementCell>> = match (&times.column_type, times.parts.first()) {
+        (ColumnType::Udt { fields, .. }, None) => (0..fields.len())
+            .map(|i| {
+                let path = (i as u16).to_be_bytes();
+                cells.iter().find(|c| c.path == path)
+            })
+            .collect(),
+        (ColumnType::Udt { .. }, Some((Subscript::Field(index), _))) => {
+            let path = (*index as u16).to_be_bytes();
+            vec![cells.iter().find(|c| c.path == path)]
         }
-        Some(Subscript::Slice { from, to, .. }) => {
+        (_, None) => cells.iter().map(Some).collect(),
+        (ty, Some((Subscript::Element(term), _))) => {
+            let wanted = bound.eval_required(term, &key_type(ty), &term.to_string())?;
+            let kt = key_type(ty);
+            vec![
+                cells
+                    .iter()
+                    .find(|c| compare_values(&kt, &c.path, &wanted) == Ordering::Equal),
+            ]
+        }
+        (ty, Some((Subscript::Slice { from, to, .. }, _))) => {
+            let kt = key_type(ty);
+            let key = |t: &Term| bound.eval_required(t, &kt, &t.to_string());
             let from = from.as_ref().map(key).transpose()?;
             let to = to.as_ref().map(key).transpose()?;
             cells
                 .iter()
                 .filter(|c| {
                     from.as_ref()
-                        .is_none_or(|f| compare_values(&ty, &c.path, f) != Ordering::Less)
+                        .is_none_or(|f| compare_values(&kt, &c.path, f) != Ordering::Less)
                         && to
                             .as_ref()
-                            .is_none_or(|t| compare_values(&ty, &c.path, t) != Ordering::Greater)
+                            .is_none_or(|t| compare_values(&kt, &c.path, t) != Ordering::Greater)
                 })
+                .map(Some)
                 .collect()
         }
+        (_, Some(_)) => Vec::new(),
     };
-    let time = |cell: &ElementCell| match times.kind {
-        WriteTimeKind::Ttl => cell.ttl_s.map(|t| t.to_be_bytes().to_vec()),
-        _ => Some(cell.timestamp_us.to_be_bytes().to_vec()),
-    };
-    if selected.is_empty() {
+    if times.parts.len() > 1 && select(value, &times.parts, bound)?.is_none() {
+        return Ok(None);
+    }
+    if selected.iter().all(Option::is_none) {
         return Ok(None);
     }
     Ok(match (times.kind, times.per_element) {
         (WriteTimeKind::MaxWriteTime, _) => selected
             .iter()
+            .flatten()
             .map(|c| c.timestamp_us)
             .max()
             .map(|t| t.to_be_bytes().to_vec()),
-        (_, true) => Some(list_of(selected.iter().map(|c| time(c)))),
-        (_, false) => selected.first().and_then(|c| time(c)),
+        (_, true) => Some(list_of(selected.iter().map(|c| c.and_then(&time)))),
+        (_, false) => selected.first().copied().flatten().and_then(time),
     })
 }
