@@ -130,6 +130,7 @@ fn node_port_pop_col() {
         ("exp(2..7)", 7),
         ("extreme(1..9,1.5)", 9),
         ("seq(1..4)", 4),
+        ("qextreme(1..8,2,2)", 8),
         ("~exp(1..6)", 6),
     ] {
         let s = parse(&format!("write n=10 -col n={spec}"));

@@ -1,7 +1,12 @@
 //! cassandra-stress distributions: `FIXED(v)`, `UNIFORM(min..max)`,
 //! `GAUSSIAN(min..max[,stdvrng | ,mean,stdev])`, `EXP(min..max)`,
-//! `EXTREME(min..max,shape)`, `SEQ(min..max)`, with the aliases `gauss`,
-//! `normal`, `norm`, `extr`, `weibull` and a leading `~` that inverts the range.
+//! `EXTREME(min..max,shape)`, `QEXTREME(min..max,shape,quantas)`,
+//! `SEQ(min..max)`, with the aliases `gauss`, `normal`, `norm`, `extr`,
+//! `qextr`, `weibull` and a leading `~` that inverts the range.
+//!
+//! `QEXTREME` splits the extreme distribution at its `i/quantas` quantiles and
+//! draws uniformly inside the slice an extreme sample falls in, as
+//! cassandra-stress's `DistributionQuantized`.
 //!
 //! `SEQ` is cassandra-stress's counter that counts up from `min` and wraps
 //! after `max`; here it is a pure function of an index ([`DistSpec::sample_at`]:
@@ -47,6 +52,8 @@ pub enum DistKind {
         max: i64,
         shape: f64,
         scale: f64,
+        /// `QEXTREME`: uniform within each of this many quantile slices.
+        quantas: Option<u32>,
     },
     /// `min, min+1, ..., max, min, ...` by index.
     Sequence {
@@ -169,10 +176,20 @@ impl DistSpec {
                 let mean = weibull_quantile_scale(min, max, 1.0);
                 DistKind::Exponential { min, max, mean }
             }
-            "extreme" | "extr" | "weibull" => {
-                if params.len() != 2 {
+            "extreme" | "extr" | "weibull" | "qextreme" | "qextr" => {
+                let quantized = name.starts_with('q');
+                if params.len() != if quantized { 3 } else { 2 } {
                     return Err(bad_params());
                 }
+                let quantas = match params.get(2) {
+                    Some(q) => Some(
+                        q.parse::<u32>()
+                            .ok()
+                            .filter(|q| *q > 0)
+                            .ok_or_else(bad_params)?,
+                    ),
+                    None => None,
+                };
                 let (min, max) = params
                     .first()
                     .and_then(|r| parse_range(r))
@@ -184,6 +201,7 @@ impl DistSpec {
                     max,
                     shape,
                     scale,
+                    quantas,
                 }
             }
             "seq" => {
@@ -259,10 +277,28 @@ impl DistSpec {
                 min + (-(1.0 - u).ln() * mean) as i64
             }
             DistKind::Extreme {
-                min, shape, scale, ..
+                min,
+                max,
+                shape,
+                scale,
+                quantas,
             } => {
-                let u = rng.next_f64();
-                min + ((-(1.0 - u).ln()).powf(1.0 / shape) * scale) as i64
+                let at = |p: f64| min + ((-(1.0 - p).ln()).powf(1.0 / shape) * scale) as i64;
+                let value = at(rng.next_f64()).clamp(min, max);
+                match quantas {
+                    None => value,
+                    Some(q) => {
+                        // Slice bounds: min, the i/q quantiles, max + 1.
+                        let bound = |i: u32| match i {
+                            0 => min,
+                            i if i >= q => max.saturating_add(1),
+                            i => at(f64::from(i) / f64::from(q)).clamp(min, max),
+                        };
+                        let slice = (1..q).take_while(|&i| bound(i) <= value).count() as u32;
+                        let (low, high) = (bound(slice), bound(slice + 1));
+                        low + (rng.next_f64() * (high - low).max(0) as f64) as i64
+                    }
+                }
             }
         };
         let value = value.clamp(min, max);
@@ -292,8 +328,19 @@ impl fmt::Display for DistSpec {
             }
             DistKind::Exponential { min, max, .. } => write!(f, "EXP({min}..{max})"),
             DistKind::Extreme {
-                min, max, shape, ..
+                min,
+                max,
+                shape,
+                quantas: None,
+                ..
             } => write!(f, "EXTREME({min}..{max},{shape})"),
+            DistKind::Extreme {
+                min,
+                max,
+                shape,
+                quantas: Some(q),
+                ..
+            } => write!(f, "QEXTREME({min}..{max},{shape},{q})"),
             DistKind::Sequence { min, max } => write!(f, "SEQ({min}..{max})"),
         }
     }
@@ -326,6 +373,8 @@ mod tests {
             "extr(1..10,2)",
             "weibull(1..10,2)",
             "seq(1..10)",
+            "qextreme(1..100,2,4)",
+            "qextr(1..100,1.5,3)",
         ] {
             DistSpec::parse(alias).unwrap();
         }
@@ -334,6 +383,12 @@ mod tests {
         assert_eq!(err, "Illegal distribution type: zipf");
         assert!(DistSpec::parse("uniform(10..1)").is_err());
         assert!(DistSpec::parse("extreme(1..10)").is_err());
+        assert!(DistSpec::parse("qextreme(1..10,2)").is_err());
+        assert!(DistSpec::parse("qextreme(1..10,2,0)").is_err());
+        assert_eq!(
+            DistSpec::parse("QEXTR(1..10,2,3)").unwrap().to_string(),
+            "QEXTREME(1..10,2,3)"
+        );
         assert!(DistSpec::parse("uniform").is_err());
     }
 
@@ -346,6 +401,8 @@ mod tests {
             "extreme(1..1000,2)",
             "~exp(1..50)",
             "seq(3..9)",
+            "qextreme(1..1000,2,5)",
+            "~qextr(1..20,1.5,3)",
         ] {
             let dist = DistSpec::parse(spec).unwrap();
             let mut a = SplitMix64::new(7);
@@ -369,6 +426,33 @@ mod tests {
         let inverted = DistSpec::parse("~seq(1..4)").unwrap();
         assert_eq!(inverted.sample_at(0, &mut rng), 4);
         assert!(DistSpec::parse("seq(1..4,2)").is_err());
+    }
+
+    #[test]
+    fn quantized_extreme_fills_each_quantile_slice_equally() {
+        // Slices cut at the 1/4 quantiles carry a quarter of the draws each,
+        // and inside a slice values spread uniformly.
+        let plain = DistSpec::parse("extreme(1..10000,1.5)").unwrap();
+        let dist = DistSpec::parse("qextreme(1..10000,1.5,4)").unwrap();
+        let mut rng = SplitMix64::new(3);
+        let mut plain_values: Vec<i64> = (0..40_000).map(|_| plain.sample(&mut rng)).collect();
+        plain_values.sort_unstable();
+        let cuts: Vec<i64> = (1..4).map(|i| plain_values[i * 10_000]).collect();
+        let (mut slices, mut low_half) = ([0u32; 4], 0u32);
+        for _ in 0..40_000 {
+            let v = dist.sample(&mut rng);
+            assert!((1..=10_000).contains(&v));
+            slices[cuts.iter().take_while(|&&c| c <= v).count()] += 1;
+            low_half += u32::from(v < (1 + cuts[0]) / 2);
+        }
+        assert!(
+            slices.iter().all(|&n| (9_000..11_000).contains(&n)),
+            "{slices:?}"
+        );
+        // Uniform in the first slice: half its draws below its midpoint (the
+        // plain Weibull with shape 1.5 puts only ~39% there).
+        let share = f64::from(low_half) / f64::from(slices[0]);
+        assert!((0.45..0.55).contains(&share), "{share}");
     }
 
     #[test]
