@@ -67,22 +67,23 @@ impl SelectPlan {
             let bytes = bound.eval_required(&ann.query, &column.column_type, &column.name)?;
             let vector = crate::index::manager::floats(&bytes)
                 .ok_or_else(|| CqlError::invalid("Invalid vector literal"))?;
+            // ANN and index reads are boxed: an async fn's future is as
+            // large as its largest branch, and a plain read's future is
+            // moved by value at every level of the request path.
             let rows = if self.is_unrestricted() {
-                self.ann_rows(services, &ann.index, vector, k as usize, now_s)
-                    .await?
+                Box::pin(self.ann_rows(services, &ann.index, vector, k as usize, now_s)).await?
             } else {
                 // Restricted: score every matching row exactly.
-                let (rows, _) = self
-                    .fetch(
-                        services,
-                        bound,
-                        &filters,
-                        None,
-                        u32::MAX,
-                        u32::MAX,
-                        per_partition_limit,
-                    )
-                    .await?;
+                let (rows, _) = Box::pin(self.fetch(
+                    services,
+                    bound,
+                    &filters,
+                    None,
+                    u32::MAX,
+                    u32::MAX,
+                    per_partition_limit,
+                ))
+                .await?;
                 index_read::nearest(rows, ann.column, &vector, ann.similarity, k as usize)
             };
             return self.render(rows, bound, limit, None);
@@ -129,17 +130,16 @@ impl SelectPlan {
             if slices.is_empty() && self.clustering.is_restricted() {
                 return Ok((Vec::new(), None));
             }
-            let (rows, position) = self
-                .index_page(
-                    services,
-                    filters,
-                    &slices,
-                    (index, *filter),
-                    after,
-                    want,
-                    now_s,
-                )
-                .await?;
+            let (rows, position) = Box::pin(self.index_page(
+                services,
+                filters,
+                &slices,
+                (index, *filter),
+                after,
+                want,
+                now_s,
+            ))
+            .await?;
             remaining = remaining.saturating_sub(rows.len() as u32);
             let next = position
                 .filter(|_| remaining > 0)
