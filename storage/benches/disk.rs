@@ -321,26 +321,24 @@ fn read_variant_name(chunk_kib: usize, index_in_memory: bool) -> String {
     format!("reads-{chunk_kib}k-{place}")
 }
 
-async fn bench_reads(dir: &Path, wanted: impl Fn(&str) -> bool) {
-    const FILE_BYTES: u64 = 512 << 20;
-    let raw_path = dir.join("raw-read");
-    raw_sequential_write(&raw_path, FILE_BYTES as usize).await;
-    let file = Rc::new(DmaFile::open(&raw_path).await.unwrap());
-    let mut raw = Vec::new();
-    for _ in 0..ROUNDS {
+const RAW_FILE_BYTES: u64 = 512 << 20;
+
+/// One round of raw 4 KiB random reads at `QUEUE_DEPTH`; returns IOPS.
+async fn raw_read_round(file: Rc<DmaFile>) -> f64 {
+    qd_round(move |r| {
         let file = Rc::clone(&file);
-        raw.push(
-            qd_round(move |r| {
-                let file = Rc::clone(&file);
-                async move {
-                    let pos = r % (FILE_BYTES / 4096) * 4096;
-                    file.read_at_aligned(pos, 4096).await.unwrap();
-                }
-            })
-            .await,
-        );
-    }
-    let raw = median(raw);
+        async move {
+            let pos = r % (RAW_FILE_BYTES / 4096) * 4096;
+            file.read_at_aligned(pos, 4096).await.unwrap();
+        }
+    })
+    .await
+}
+
+async fn bench_reads(dir: &Path, wanted: impl Fn(&str) -> bool) {
+    let raw_path = dir.join("raw-read");
+    raw_sequential_write(&raw_path, RAW_FILE_BYTES as usize).await;
+    let file = Rc::new(DmaFile::open(&raw_path).await.unwrap());
 
     // 1M small partitions (~100 MB of data) per SSTable: data reads stay
     // cold. Variants: chunk size (Cassandra's chunk_length_in_kb), and the
@@ -375,14 +373,17 @@ async fn bench_reads(dir: &Path, wanted: impl Fn(&str) -> bool) {
         if index_in_memory {
             assert_eq!(sst.all_entries().await.unwrap().len() as u64, N);
         }
-        let mut reads = Vec::new();
+        let (mut reads, mut raw) = (Vec::new(), Vec::new());
         eprintln!(
             "measuring {}",
             read_variant_name(chunk_kib, index_in_memory)
         );
-        let (cpu_start, wall_start) = (thread_cpu_s(), Instant::now());
+        // Raw and SSTable rounds alternate so both see the same machine load.
+        let (mut cpu_s, mut wall_s) = (0.0, 0.0);
         for _ in 0..ROUNDS {
+            raw.push(raw_read_round(Rc::clone(&file)).await);
             let sst = Rc::clone(&sst);
+            let (cpu_start, wall_start) = (thread_cpu_s(), Instant::now());
             reads.push(
                 qd_round(move |r| {
                     let sst = Rc::clone(&sst);
@@ -394,14 +395,16 @@ async fn bench_reads(dir: &Path, wanted: impl Fn(&str) -> bool) {
                 })
                 .await,
             );
+            cpu_s += thread_cpu_s() - cpu_start;
+            wall_s += wall_start.elapsed().as_secs_f64();
         }
-        let cpu_busy = (thread_cpu_s() - cpu_start) / wall_start.elapsed().as_secs_f64();
-        let reads = median(reads);
+        let cpu_busy = cpu_s / wall_s;
+        let (reads, raw) = (median(reads), median(raw));
         let stats = cache.stats();
         println!(
             "point reads, {N} one-row partitions, {chunk_kib} KiB chunks, index {}, \
              {QUEUE_DEPTH} in flight: median {reads:.0} reads/s; raw 4 KiB random reads at \
-             QD {QUEUE_DEPTH}: {raw:.0} IOPS; ratio {:.0} % (index cache {} MiB, {} hits, {} misses; \
+             QD {QUEUE_DEPTH} (alternating rounds): {raw:.0} IOPS; ratio {:.0} % (index cache {} MiB, {} hits, {} misses; \
              shard thread CPU {:.0} % busy)",
             if index_in_memory {
                 "in memory"
