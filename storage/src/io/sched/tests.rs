@@ -25,6 +25,9 @@ fn config(latency_goal_us: u64) -> SchedulerConfig {
             write_bandwidth_bytes_per_s: 1_000_000_000,
         },
         latency_goal: Duration::from_micros(latency_goal_us),
+        // Most tests check the fully queued mode; see
+        // `foreground_goes_at_once_unless_queued`.
+        queue_foreground: true,
         ..SchedulerConfig::default()
     }
 }
@@ -293,5 +296,52 @@ fn a_cancelled_wait_leaves_the_queue() {
         let again = scheduler.acquire(IoClass::Flush, IoKind::Write, 4096).await;
         assert_eq!(scheduler.stats()[IoClass::Flush as usize].dispatched, 2);
         drop(again);
+    });
+}
+
+#[test]
+fn foreground_goes_at_once_unless_queued() {
+    run(|| async {
+        // The production default: foreground never waits in our queue, and
+        // background gets only what foreground leaves of the goal.
+        let scheduler = Rc::new(IoScheduler::new(SchedulerConfig {
+            queue_foreground: false,
+            ..config(1000)
+        }));
+        // Foreground far beyond the 1 ms goal: 40 reads of 128 KiB (~230 µs each).
+        let mut reads = Vec::new();
+        for _ in 0..40 {
+            reads.push(
+                scheduler
+                    .acquire(IoClass::Read, IoKind::Read, 128 << 10)
+                    .await,
+            );
+        }
+        let stats = scheduler.stats();
+        assert_eq!(stats[IoClass::Read as usize].dispatched, 40);
+        assert_eq!(stats[IoClass::Read as usize].delayed, 0);
+        assert!(scheduler.in_flight_cost_ns() > 1_000_000);
+        // A compaction request still gets its one always-allowed slot...
+        let first = scheduler
+            .acquire(IoClass::Compaction, IoKind::Read, 128 << 10)
+            .await;
+        // ...but a second one waits while foreground fills the goal.
+        let (scheduler2, done) = (Rc::clone(&scheduler), Rc::new(Cell::new(false)));
+        let done2 = Rc::clone(&done);
+        let second = glommio::spawn_local(async move {
+            let _permit = scheduler2
+                .acquire(IoClass::Compaction, IoKind::Read, 128 << 10)
+                .await;
+            done2.set(true);
+        });
+        futures_lite::future::yield_now().await;
+        assert!(
+            !done.get(),
+            "background waits while foreground fills the goal"
+        );
+        drop(reads);
+        drop(first);
+        second.await;
+        assert!(done.get());
     });
 }
