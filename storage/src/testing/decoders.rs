@@ -32,7 +32,9 @@ pub fn sstable_index(data: &[u8]) {
     let _ = decode_index_block(data);
     let _ = decode_index_block_version(data, 2);
     let len = data.len() as u64;
-    if let Ok(rows) = RowIndex::decode(data, len.saturating_sub(len / 3)) {
+    let _ = RowIndex::decode(data, len);
+    // Past the checksum, which random bytes rarely satisfy: the body parser.
+    if let Ok(rows) = RowIndex::decode_body(data, len.saturating_sub(len / 3)) {
         let cmp = crate::schema::ClusteringComparator::default();
         let _ = rows.select(&cmp, &[crate::mutation::ClusteringSlice::ALL]);
     }
