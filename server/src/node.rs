@@ -305,6 +305,8 @@ pub fn start(config: &NodeConfig) -> Result<RunningNode, NodeError> {
             while transports_done.load(Ordering::Acquire) < nr_shards {
                 glommio::timer::sleep(Duration::from_millis(2)).await;
             }
+            // Before the storage close, which may take long (memtable flush).
+            services.mesh.log_traffic();
             if let Err(e) = services.data.close().await {
                 tracing::error!("shard {id}: closing storage: {e}");
             }

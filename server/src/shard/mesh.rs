@@ -298,18 +298,20 @@ impl ShardMesh {
         }
     }
 
+    /// Logs the shard's cross-shard traffic (once, at shutdown: the e2e
+    /// benchmark reads it to show that shard-aware clients make forwarding
+    /// rare).
+    pub fn log_traffic(&self) {
+        tracing::info!(
+            shard = self.id,
+            calls_sent = self.stats.calls_sent.get(),
+            calls_received = self.stats.calls_received.get(),
+            "cross-shard calls during this run"
+        );
+    }
+
     /// Stops the poller after its current batch and fails pending calls.
-    /// Logs the shard's cross-shard traffic once (the e2e benchmark reads it
-    /// to show that shard-aware clients make forwarding rare).
     pub fn stop(&self) {
-        if !self.stopped.get() {
-            tracing::info!(
-                shard = self.id,
-                calls_sent = self.stats.calls_sent.get(),
-                calls_received = self.stats.calls_received.get(),
-                "cross-shard calls during this run"
-            );
-        }
         self.stopped.set(true);
         if let Some(bell) = self.bells.get(self.id) {
             let _ = bell.try_send(());
