@@ -400,8 +400,10 @@ thread_local! {
 /// at 100 ms, see server/src/shard/runtime.rs.)
 pub async fn background_yield() {
     let now = std::time::Instant::now();
-    let due = LAST_BACKGROUND_YIELD
-        .with(|last| last.get().is_none_or(|t| now.duration_since(t) >= BACKGROUND_SLICE));
+    let due = LAST_BACKGROUND_YIELD.with(|last| {
+        last.get()
+            .is_none_or(|t| now.duration_since(t) >= BACKGROUND_SLICE)
+    });
     if due {
         LAST_BACKGROUND_YIELD.with(|last| last.set(Some(now)));
         glommio::executor().yield_task_queue_now().await;
